@@ -64,7 +64,7 @@ options:
 requirements:
   - openstacksdk >= 1.0.0
 notes:
-  - Authentication is resolved by openstacksdk, as in the openstack.cloud collection: from
+  - Authentication is resolved by openstacksdk, as in the openstack.cloud collection, from
     C(clouds.yaml) (C(./clouds.yaml), C(~/.config/openstack/clouds.yaml),
     C(/etc/openstack/clouds.yaml)), then the C(OS_*) environment variables, then these options.
 """

@@ -45,12 +45,12 @@ find_python() {
 install_venv() {
     local name=$1 requirements=$2 python stamp
     python=$(find_python 3.12)
-    stamp=$(cat "$requirements" | sha256sum | cut -c1-16)
+    stamp=$(sha256sum < "$requirements" | cut -c1-16)
     if [ "$(cat "$venvs/$name/.requirements-stamp" 2>/dev/null)" = "$stamp" ]; then
         return 0
     fi
     echo "installing venv $name from ${requirements#"$repo"/} (a few minutes the first time)"
-    rm -rf "$venvs/$name"
+    rm -rf "${venvs:?}/$name"
     "$python" -m venv "$venvs/$name"
     "$venvs/$name/bin/pip" install -q --upgrade pip
     "$venvs/$name/bin/pip" install -q -r "$requirements"

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """The test bed's command line: up, down, status, and the image fixture tool.
 
 Run with the `openstack` venv's interpreter (make testbed-up does). Each service is a module of

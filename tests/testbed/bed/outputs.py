@@ -8,6 +8,7 @@ import shlex
 
 from bed import layout
 
+
 def _inventory(state):
     ssh = state["ssh"]
     hosts = {h["name"]: {"ansible_host": h["address"],

@@ -100,7 +100,9 @@ def wait_until(check, what, log_path, pid_file=None, timeout=120, interval=0.5):
         try:
             if check():
                 return
-        except Exception:  # noqa: BLE001 - any failure of a probe means "not yet"
+        except TestbedError:  # a probe that knows waiting is pointless (a process died)
+            raise
+        except Exception:  # noqa: BLE001 - any other failure of a probe means "not yet"
             pass
         if pid_file and not running(pid_file):
             raise TestbedError("%s exited while starting; log %s:\n%s"

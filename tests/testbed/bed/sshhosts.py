@@ -105,7 +105,7 @@ def _mount_points():
     """Create the missing mount points, remembering them so that down() removes them again."""
     record = layout.service_dir("hosts") / "created-mount-points"
     created = record.read_text().split() if record.exists() else []
-    for target, _ in MOUNTS:
+    for target, _folder in MOUNTS:
         missing = []
         path = Path(target)
         while not path.exists():
@@ -133,7 +133,7 @@ def _prepare_host(index, nova_ids):
     name, address = layout.compute_name(index), layout.compute_address(index)
     flavour = _flavour(index)
     hostdir = _hostdir(index)
-    for _, folder in MOUNTS:
+    for _target, folder in MOUNTS:
         (hostdir / folder).mkdir(parents=True, exist_ok=True)
 
     def on_host(path):

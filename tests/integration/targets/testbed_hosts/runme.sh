@@ -1,10 +1,9 @@
 #!/usr/bin/env bash
 # Every SSH host answers an ad-hoc run and sees its own nova.conf and instances dir.
-# ansible-test passes the test bed's facts as `-e @integration_config.yml`.
 set -euo pipefail
 
-config=${*: -1}
-config=${config#@}
+# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
+config=../../integration_config.yml
 inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
 computes=$(python -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["testbed"]["ssh_hosts"]))' "$config")
 
