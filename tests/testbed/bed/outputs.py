@@ -16,6 +16,7 @@ def _inventory(state):
                          "testbed_flavour": h["flavour"],
                          "testbed_nova_conf": h["nova_conf"],
                          "testbed_instances_path": h["instances_path"],
+                         "testbed_cache_dir": h["cache_dir"],
                          "testbed_owner_uid": h["owner_uid"],
                          "testbed_hostdir": h["hostdir"]}
              for h in state["ssh_hosts"]}

@@ -28,13 +28,15 @@ MOUNTS = [
 FLAVOURS = [
     {"name": "packages", "nova_conf": "/etc/nova/nova.conf",
      "instances": "/var/lib/nova/instances", "owner": "nova", "python": "3.9",
-     "extra": "", "with_base": True},
+     "extra": "", "base": "_base", "with_base": True},
     {"name": "kolla", "nova_conf": "/etc/kolla/nova-compute/nova.conf",
      "instances": "/var/lib/docker/volumes/nova_compute/_data/instances",
-     "owner": NOVA_UID_KOLLA, "python": "system", "extra": "", "with_base": False},
+     "owner": NOVA_UID_KOLLA, "python": "system", "extra": "", "base": "_base",
+     "with_base": False},
     {"name": "packages-subdir", "nova_conf": "/etc/nova/nova.conf",
      "instances": "/var/lib/nova/instances", "owner": "nova", "python": "3.12",
-     "extra": "\n[image_cache]\nsubdirectory_name = _base_$my_ip\n", "with_base": False},
+     "extra": "\n[image_cache]\nsubdirectory_name = _base_$my_ip\n", "base": "_base_{address}",
+     "with_base": False},
 ]
 
 NOVA_CONF = """\
@@ -159,7 +161,9 @@ def _prepare_host(index, nova_ids):
     return {
         "name": name, "address": address, "port": layout.SSH_PORT,
         "flavour": flavour["name"], "nova_conf": flavour["nova_conf"],
-        "instances_path": flavour["instances"], "owner_uid": uid, "owner_gid": gid,
+        "instances_path": flavour["instances"],
+        "cache_dir": "%s/%s" % (flavour["instances"], flavour["base"].format(address=address)),
+        "owner_uid": uid, "owner_gid": gid,
         "python": _python(flavour["python"]), "hostdir": str(hostdir),
         "host_key": (hostdir / "ssh_host_ed25519_key.pub").read_text().split()[:2],
     }

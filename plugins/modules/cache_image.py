@@ -1,0 +1,327 @@
+#!/usr/bin/python
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), or at your
+# option the GNU General Public License version 3 or later (https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Put Glance images into Nova's image cache on a compute host."""
+
+DOCUMENTATION = r"""
+module: cache_image
+short_description: Put Glance images into Nova's image cache on a compute host
+version_added: 0.1.0
+description:
+  - Runs on a Nova compute host and makes each image of a download plan (as the
+    C(validate_images) module returns it) present in Nova's image cache, so
+    that the first boot of an instance from it does not wait for Glance.
+  - Finds the cache dir the way Nova does, from the host's C(nova.conf) (packaged,
+    OpenStack-Ansible, Kolla-Ansible and TripleO locations), and names each file
+    C(sha1(image id)) as Nova does.
+  - Each image is handled under Nova's own lock for its file. An image already cached only gets
+    its modification time refreshed (Nova's expiry clock) and is reported V(refreshed); a
+    missing one is streamed to a temporary file in the cache dir with its hash verified,
+    inspected with C(qemu-img) and refused when Nova would refuse it (backing files, qcow2
+    data files, VMDK descriptors naming host files, a format other than Glance's
+    C(disk_format)), converted to raw when Nova would (C(force_raw_images)), and renamed into
+    place atomically with Nova's owner and mode, reported V(downloaded).
+  - A failure leaves no file behind and is reported for that image; the other images still
+    run, and the task fails after all were tried.
+  - On a host whose C([libvirt] images_type) is V(rbd) the images are reported V(unsupported),
+    because Nova boots from the Glance store there, not from a local cache.
+  - Our own temporary files left by a killed run are removed once a day old.
+extends_documentation_fragment:
+  - openstack_ops.precache.download
+  - ansible.builtin.action_common_attributes
+attributes:
+  check_mode:
+    support: full
+    details: Reports which images would be downloaded or refreshed and changes nothing.
+  diff_mode:
+    support: full
+    details: Shows the base files that would appear in the cache.
+  platform:
+    support: full
+    platforms: posix
+options:
+  images:
+    description:
+      - The images to cache, in order. This is the C(images) list that the C(validate_images)
+        module returns.
+    type: list
+    elements: dict
+    required: true
+    suboptions:
+      id:
+        description: Glance image id.
+        type: str
+        required: true
+      name:
+        description: Image name, for messages.
+        type: str
+      url:
+        description:
+          - URL of the image data. Default O(image_endpoint)C(/v2/images/<id>/file).
+        type: str
+      size:
+        description: Size of the image data in bytes, checked after the download.
+        type: int
+      virtual_size:
+        description: Virtual disk size in bytes, for the free space a raw conversion needs.
+        type: int
+      disk_format:
+        description: Glance's C(disk_format); the data must be of this format.
+        type: str
+        required: true
+      container_format:
+        description: Glance's C(container_format); only V(bare) is cached.
+        type: str
+        default: bare
+      checksum:
+        description: MD5 of the data, verified when there is no O(images[].os_hash_value).
+        type: str
+      os_hash_algo:
+        description: Hash algorithm of O(images[].os_hash_value), as Glance names it.
+        type: str
+      os_hash_value:
+        description: Hash of the data, verified while it streams.
+        type: str
+  image_endpoint:
+    description:
+      - Glance's endpoint, for images that have no O(images[].url).
+    type: str
+  auth_token:
+    description:
+      - Keystone token sent to Glance as C(X-Auth-Token). Never logged.
+    type: str
+  nova_conf:
+    description:
+      - The host's C(nova.conf) file or files, read in order, later files winning, as
+        oslo.config does.
+      - Default the first of the known locations that exists (see the result's C(nova_conf)).
+    type: list
+    elements: path
+  cache_dir:
+    description:
+      - Use this cache dir instead of the one C(nova.conf) names.
+    type: path
+  force_raw:
+    description:
+      - Whether to convert images to raw. V(auto) does what Nova does, which is to convert
+        when C(force_raw_images) is true (Nova's default).
+    type: str
+    choices: [auto, 'true', 'false']
+    default: auto
+  owner:
+    description:
+      - Owner of the cached files. Default the owner of the cache dir (or of the instances
+        dir when the cache dir does not exist yet), which is the user nova-compute runs as.
+    type: str
+  group:
+    description:
+      - Group of the cached files. Default the group of the cache dir, as for O(owner).
+    type: str
+  mode:
+    description:
+      - Permissions of the cached files, as Nova's own base files have them.
+    type: raw
+    default: '0644'
+  lock_timeout:
+    description:
+      - Seconds to wait for Nova's lock on an image's file (held while nova-compute
+        downloads or removes that image) before that image fails.
+    type: int
+    default: 600
+notes:
+  - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does.
+  - Runs with Python 3.9 or later and nothing but the standard library.
+author:
+  - openstack_ops developers (@openstack-ops)
+"""
+
+EXAMPLES = r"""
+- name: Put the validated images into Nova's cache
+  openstack_ops.precache.cache_image:
+    images: "{{ plan.images }}"
+    image_endpoint: "{{ plan.image_endpoint }}"
+    auth_token: "{{ plan.auth_token }}"
+    rate_limit: 50M
+
+- name: Cache one image into an explicit cache dir, keeping its format
+  openstack_ops.precache.cache_image:
+    images:
+      - id: a26887c6-c47b-4654-abb5-dfadf7d3f803
+        disk_format: qcow2
+        url: https://glance.example.com:9292/v2/images/a26887c6-c47b-4654-abb5-dfadf7d3f803/file
+    auth_token: "{{ token }}"
+    cache_dir: /srv/nova/instances/_base
+    force_raw: 'false'
+"""
+
+RETURN = r"""
+cache_dir:
+  description: The cache dir used.
+  returned: always
+  type: str
+  sample: /var/lib/nova/instances/_base
+nova_conf:
+  description: What the host's Nova configuration says about its image cache.
+  returned: always
+  type: dict
+  sample:
+    files: [/etc/nova/nova.conf]
+    flavour: packages
+    instances_path: /var/lib/nova/instances
+    force_raw_images: true
+    images_type: default
+images:
+  description: One record per image, in the order given.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Glance image id.
+      type: str
+    action:
+      description: V(downloaded), V(refreshed), V(failed) or V(unsupported).
+      type: str
+    path:
+      description: The base file in Nova's cache.
+      type: str
+    format:
+      description: Format of the cached file.
+      type: str
+    size:
+      description: Size of the cached file in bytes.
+      type: int
+    bytes_transferred:
+      description: Bytes downloaded from Glance for this image.
+      type: int
+    seconds:
+      description: Time spent on this image.
+      type: float
+    msg:
+      description: What happened, and for failures why and what to do.
+      type: str
+images_cached:
+  description: Ids of the images now in the cache (downloaded or refreshed), as Nova's notifications list them.
+  returned: always
+  type: list
+  elements: str
+images_failed:
+  description: Ids of the images that failed.
+  returned: always
+  type: list
+  elements: str
+images_unsupported:
+  description: Ids of the images this host cannot cache locally (an rbd host).
+  returned: always
+  type: list
+  elements: str
+stale_temps_removed:
+  description: Our temporary files, left by an interrupted run and over a day old, that were removed.
+  returned: always
+  type: list
+  elements: str
+"""
+
+from ansible.module_utils.basic import AnsibleModule
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+    CacheError, clean_stale_temps)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+    GIB, ImageFormatError, QemuImg)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+    NovaConfError, load_settings)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import parse_size
+
+IMAGE_SPEC = dict(
+    id=dict(type="str", required=True),
+    name=dict(type="str"),
+    url=dict(type="str"),
+    size=dict(type="int"),
+    virtual_size=dict(type="int"),
+    disk_format=dict(type="str", required=True),
+    container_format=dict(type="str", default="bare"),
+    checksum=dict(type="str"),
+    os_hash_algo=dict(type="str"),
+    os_hash_value=dict(type="str"),
+)
+
+ARGUMENT_SPEC = dict(
+    images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
+    image_endpoint=dict(type="str"),
+    auth_token=dict(type="str", no_log=True),
+    nova_conf=dict(type="list", elements="path"),
+    cache_dir=dict(type="path"),
+    force_raw=dict(type="str", choices=["auto", "true", "false"], default="auto"),
+    owner=dict(type="str"),
+    group=dict(type="str"),
+    mode=dict(type="raw", default="0644"),
+    lock_timeout=dict(type="int", default=600),
+    rate_limit=dict(type="str"),
+    timeout=dict(type="int", default=60),
+    retries=dict(type="int", default=3),
+    validate_certs=dict(type="bool", default=True),
+    ca_cert=dict(type="path"),
+    client_cert=dict(type="path"),
+    client_key=dict(type="path", no_log=False),
+)
+
+
+class CacheImageModule:
+    """Argument handling around _cache_image.ImageCacher."""
+
+    def __init__(self):
+        self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
+                                    required_together=[("client_cert", "client_key")])
+
+    def run(self):
+        params = self.module.params
+        try:
+            settings = load_settings(params["nova_conf"], params["cache_dir"])
+            for note in settings.notes:
+                self.module.warn(note)
+            uid, gid = _cache_image.resolve_owner(params["owner"], params["group"], settings)
+            rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
+            qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
+                               address_space=settings.images_address_space_limit * GIB)
+            if settings.images_type != "rbd":
+                qemu_img.require()
+        except (NovaConfError, CacheError, ImageFormatError, ValueError) as err:
+            self.module.fail_json(msg=str(err))
+        cacher = _cache_image.ImageCacher(
+            settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
+            uid, gid, self._mode(), params["lock_timeout"],
+            dict(rate_limit=rate_limit, timeout=params["timeout"], retries=params["retries"],
+                 validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
+                 client_cert=params["client_cert"], client_key=params["client_key"]),
+            image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
+            check_mode=self.module.check_mode)
+        stale = [] if self.module.check_mode else clean_stale_temps(settings.cache_dir)
+        records = [cacher.cache(image) for image in params["images"]]
+        downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
+        result = dict(
+            changed=bool(downloaded or stale), cache_dir=settings.cache_dir,
+            nova_conf=settings.as_dict(), images=records, stale_temps_removed=stale,
+            diff=dict(before="", after="".join("%s\n" % r["path"] for r in downloaded)),
+            **_cache_image.summarize(records))
+        failed = [r["msg"] for r in records if r["action"] == _cache_image.FAILED]
+        if failed:
+            self.module.fail_json(msg="%d of %d images failed: %s" % (
+                len(failed), len(records), "; ".join(failed)), **result)
+        self.module.exit_json(**result)
+
+    def _mode(self):
+        mode = self.module.params["mode"]
+        try:
+            return mode if isinstance(mode, int) else int(str(mode), 8)
+        except ValueError:
+            self.module.fail_json(msg="mode %s is not an octal number such as 0644" % mode)
+
+
+def main():
+    CacheImageModule().run()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# cache_image against the test bed: real Glance, real qemu-img, three SSH hosts of different
+# layouts, and transfers broken on purpose by a proxy between the hosts and Glance.
+set -euo pipefail
+
+# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
+config=../../integration_config.yml
+inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
+glance=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["glance"]["endpoint"])' "$config")
+glance=${glance#http://}
+
+work=$(mktemp -d)
+pids=()
+cleanup() {
+    for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+    [ -f "$work/plan.json" ] && python files/delete_images.py "$config" "$work/plan.json"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+python files/publish.py "$config" > "$work/plan.json"
+# 25990: the first two connections break after 1 MiB (resume); 25991: the first one does, then
+# nothing listens any more (Glance gone).
+python files/cutting_proxy.py --listen 25990 --target "$glance" --after 1048576 --cuts 2 &
+pids+=($!)
+python files/cutting_proxy.py --listen 25991 --target "$glance" --after 1048576 --cuts 1 --exit &
+pids+=($!)
+
+ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" cache_image.yml -e "@$work/plan.json" "$@"

@@ -1,0 +1,201 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The per-image workflow of cache_image against real files, real qemu-img and a real HTTP server."""
+
+import functools
+import hashlib
+import http.server
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+
+from ansible.module_utils import basic
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+    cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
+from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+    load_settings)
+
+MIB = 1024 * 1024
+IMAGE_ID = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"
+
+
+@pytest.fixture(scope="module")
+def qemu():
+    with patch_module_args({"_ansible_no_log": True}):
+        return QemuImg(basic.AnsibleModule(argument_spec={}).run_command)
+
+
+@pytest.fixture
+def glance(tmp_path):
+    """A static HTTP server standing in for Glance's image data URLs."""
+    root = tmp_path / "glance"
+    root.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield root, "http://127.0.0.1:%d" % server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def host(tmp_path):
+    """A compute host's Nova layout: nova.conf and an instances dir with a _base."""
+    instances = tmp_path / "instances"
+    (instances / "_base").mkdir(parents=True)
+    conf = tmp_path / "nova.conf"
+    conf.write_text("[DEFAULT]\nstate_path = %s\nmy_ip = 127.0.0.11\nhost = compute1\n" % tmp_path)
+    return tmp_path, str(conf)
+
+
+def publish(glance, disk_format, name="image"):
+    """Make a real image with random data, serve it and return its plan entry."""
+    root, url = glance
+    raw = root / (name + ".raw")
+    with open(raw, "wb") as disk:
+        disk.truncate(16 * MIB)
+        disk.seek(MIB)
+        disk.write(os.urandom(2 * MIB))
+    path = raw
+    if disk_format != "raw":
+        path = root / (name + "." + disk_format)
+        subprocess.run(["qemu-img", "convert", "-f", "raw", "-O", disk_format, str(raw),
+                        str(path)], check=True)
+    data = path.read_bytes()
+    return {"id": IMAGE_ID, "name": name, "url": "%s/%s" % (url, path.name),
+            "size": len(data), "virtual_size": 16 * MIB, "disk_format": disk_format,
+            "container_format": "bare", "checksum": hashlib.md5(data).hexdigest(),
+            "os_hash_algo": "sha512", "os_hash_value": hashlib.sha512(data).hexdigest()}, raw
+
+
+def cacher(host, qemu, convert=None, check_mode=False, extra_conf=""):
+    root, conf = host
+    if extra_conf:
+        with open(conf, "a") as handle:
+            handle.write(extra_conf)
+    settings = load_settings(conf)
+    convert = settings.force_raw_images if convert is None else convert
+    return _cache_image.ImageCacher(
+        settings, qemu, convert, os.getuid(), os.getgid(), 0o644, lock_timeout=5,
+        download_options={"retries": 0, "timeout": 10}, check_mode=check_mode)
+
+
+def base_dir(host):
+    return os.path.join(host[0], "instances", "_base")
+
+
+def our_files(host):
+    return sorted(os.listdir(base_dir(host)))
+
+
+def test_qcow2_is_downloaded_converted_and_installed_as_nova_names_it(host, glance, qemu):
+    image, raw = publish(glance, "qcow2")
+    record = cacher(host, qemu).cache(image)
+    path = os.path.join(base_dir(host), cache_name(IMAGE_ID))
+    assert record["action"] == "downloaded", record["msg"]
+    assert record["path"] == path and record["format"] == "raw"
+    assert record["bytes_transferred"] == image["size"]
+    assert "sha512 verified, converted to raw" in record["msg"]
+    with open(path, "rb") as cached:
+        assert cached.read() == raw.read_bytes()
+    assert os.stat(path).st_mode & 0o777 == 0o644
+    assert our_files(host) == [cache_name(IMAGE_ID)]
+    assert os.path.exists(os.path.join(host[0], "instances", "locks", "nova-" + cache_name(IMAGE_ID)))
+
+
+def test_qcow2_stays_qcow2_when_nova_does_not_force_raw(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    record = cacher(host, qemu, extra_conf="force_raw_images = false\n").cache(image)
+    assert (record["action"], record["format"]) == ("downloaded", "qcow2")
+    with open(record["path"], "rb") as cached:
+        assert hashlib.sha512(cached.read()).hexdigest() == image["os_hash_value"]
+
+
+def test_present_image_is_refreshed_not_downloaded(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    first = cacher(host, qemu).cache(image)
+    old = time.time() - 3 * 86400
+    os.utime(first["path"], (old, old))
+    (glance[0] / image["url"].rsplit("/", 1)[1]).unlink()
+    second = cacher(host, qemu).cache(image)
+    assert second["action"] == "refreshed" and second["bytes_transferred"] == 0
+    assert time.time() - os.stat(first["path"]).st_mtime < 3600
+
+
+def test_hash_mismatch_fails_and_leaves_nothing(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    image["os_hash_value"] = "0" * 128
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed"
+    assert record["msg"].startswith("image %s (image): sha512 mismatch" % IMAGE_ID)
+    assert our_files(host) == []
+
+
+def test_format_other_than_glance_says_fails_and_leaves_nothing(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    image["disk_format"] = "raw"
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed" and "qcow2" in record["msg"]
+    assert our_files(host) == []
+
+
+def test_cached_file_nova_would_refuse_is_reported_and_left_alone(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    path = os.path.join(base_dir(host), cache_name(IMAGE_ID))
+    backing = os.path.join(host[0], "backing.raw")
+    with open(backing, "wb") as handle:
+        handle.truncate(MIB)
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", "-b", backing, "-F", "raw", path],
+                   check=True)
+    old = time.time() - 86400
+    os.utime(path, (old, old))
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed"
+    assert "not an image Nova would accept" in record["msg"] and "left in place" in record["msg"]
+    assert os.stat(path).st_mtime == pytest.approx(old, abs=1)
+
+
+def test_cached_file_of_the_wrong_format_is_not_trusted(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    path = os.path.join(base_dir(host), cache_name(IMAGE_ID))
+    subprocess.run(["qemu-img", "create", "-q", "-f", "qcow2", path, "1M"], check=True)
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed" and "is qcow2, but Nova expects raw" in record["msg"]
+
+
+def test_rbd_host_reports_unsupported(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    record = cacher(host, qemu, extra_conf="[libvirt]\nimages_type = rbd\n").cache(image)
+    assert record["action"] == "unsupported" and "rbd" in record["msg"]
+    assert our_files(host) == []
+
+
+def test_check_mode_changes_nothing(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    record = cacher(host, qemu, check_mode=True).cache(image)
+    assert (record["action"], record["msg"]) == ("downloaded", "would download")
+    assert our_files(host) == []
+    assert not os.path.exists(os.path.join(host[0], "instances", "locks"))
+
+
+def test_image_without_url_uses_the_endpoint():
+    image = {"id": IMAGE_ID}
+    for endpoint in ("https://glance:9292", "https://glance:9292/", "https://glance:9292/v2"):
+        assert _cache_image.data_url(image, endpoint) == \
+            "https://glance:9292/v2/images/%s/file" % IMAGE_ID
+
+
+def test_summary_uses_novas_meaning():
+    records = [{"id": "a", "action": "downloaded"}, {"id": "b", "action": "refreshed"},
+               {"id": "c", "action": "failed"}, {"id": "d", "action": "unsupported"}]
+    assert _cache_image.summarize(records) == {
+        "images_cached": ["a", "b"], "images_failed": ["c"], "images_unsupported": ["d"]}

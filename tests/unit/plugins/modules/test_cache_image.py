@@ -1,0 +1,113 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The cache_image module's own layer: arguments, the result it returns, and when it fails."""
+
+import functools
+import hashlib
+import http.server
+import json
+import os
+import threading
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.openstack_ops.precache.plugins.modules import cache_image
+
+IMAGE_ID = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
+
+
+class Exit(Exception):
+    def __init__(self, failed, result):
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+@pytest.fixture(autouse=True)
+def exits(monkeypatch):
+    def exit_json(_module, **result):
+        raise Exit(False, result)
+
+    def fail_json(_module, **result):
+        raise Exit(True, result)
+
+    monkeypatch.setattr(cache_image.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(cache_image.AnsibleModule, "fail_json", fail_json)
+
+
+@pytest.fixture
+def served(tmp_path):
+    """A raw image served over HTTP, and its plan entry."""
+    data = os.urandom(512 * 1024)
+    (tmp_path / "image.raw").write_bytes(data)
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
+    handler.log_message = lambda *args: None
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield {"id": IMAGE_ID, "disk_format": "raw", "size": len(data),
+           "url": "http://127.0.0.1:%d/image.raw" % server.server_address[1],
+           "os_hash_algo": "sha512", "os_hash_value": hashlib.sha512(data).hexdigest()}
+    server.shutdown()
+    server.server_close()
+
+
+def run(args, check_mode=False):
+    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
+    with patch_module_args(args):
+        with pytest.raises(Exit) as outcome:
+            cache_image.main()
+    return outcome.value
+
+
+def test_caches_into_the_given_dir_and_reports_it(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir), "auth_token": "s3cret"})
+    assert not outcome.failed, outcome.result["msg"]
+    result = outcome.result
+    assert result["changed"] and result["images_cached"] == [IMAGE_ID]
+    assert result["images"][0]["action"] == "downloaded"
+    assert result["diff"]["after"] == "%s\n" % result["images"][0]["path"]
+    assert os.path.isfile(result["images"][0]["path"])
+    assert "s3cret" not in json.dumps(result)
+
+
+def test_check_mode_reports_and_creates_nothing(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir)}, check_mode=True)
+    assert outcome.result["changed"] and outcome.result["images"][0]["msg"] == "would download"
+    assert os.listdir(cache_dir) == []
+
+
+def test_a_failed_image_fails_the_task_after_the_others_ran(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    bad = dict(served, id="11111111-2222-3333-4444-555555555555", os_hash_value="0" * 128)
+    outcome = run({"images": [bad, served], "cache_dir": str(cache_dir), "retries": 0})
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("1 of 2 images failed: image 11111111-")
+    assert outcome.result["images_failed"] == [bad["id"]]
+    assert outcome.result["images_cached"] == [IMAGE_ID]
+
+
+def test_without_nova_conf_or_cache_dir_it_says_where_it_looked(tmp_path, served, monkeypatch):
+    monkeypatch.setattr(cache_image, "load_settings", functools.partial(
+        cache_image.load_settings, root=str(tmp_path)))
+    outcome = run({"images": [served]})
+    assert outcome.failed and "nova.conf" in outcome.result["msg"]
+
+
+@pytest.mark.parametrize("args, message", [
+    ({"mode": "rw-r--r--"}, "not an octal number"),
+    ({"rate_limit": "fast"}, "is not a size"),
+    ({"owner": "no-such-user-here"}, "user no-such-user-here does not exist"),
+])
+def test_bad_arguments_are_clear_errors(tmp_path, served, args, message):
+    cache_dir = tmp_path / "_base"
+    cache_dir.mkdir()
+    outcome = run(dict({"images": [served], "cache_dir": str(cache_dir)}, **args))
+    assert outcome.failed and message in outcome.result["msg"]
+    assert os.listdir(cache_dir) == []
