@@ -27,3 +27,11 @@ python files/cutting_proxy.py --listen 25991 --target "$glance" --after 1048576 
 pids+=($!)
 
 ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" cache_image.yml -e "@$work/plan.json" "$@"
+
+token=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["token"])' "$work/plan.json")
+ansible-playbook -i "$inventory" no_log.yml -e "@$work/plan.json" -vvvv > "$work/vvvv.log" 2>&1 ||
+    { cat "$work/vvvv.log"; exit 1; }
+if grep -qF "$token" "$work/vvvv.log"; then
+    echo "the token appears in the -vvvv output of no_log.yml" >&2
+    exit 1
+fi
