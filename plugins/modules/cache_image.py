@@ -83,6 +83,12 @@ options:
       os_hash_value:
         description: Hash of the data, verified while it streams.
         type: str
+      stores:
+        description:
+          - The Glance stores that hold the data, as C(validate_images) reports them, for
+            information only; the data comes from O(images[].url).
+        type: list
+        elements: str
   image_endpoint:
     description:
       - Glance's endpoint, for images that have no O(images[].url).
@@ -245,6 +251,7 @@ IMAGE_SPEC = dict(
     checksum=dict(type="str"),
     os_hash_algo=dict(type="str"),
     os_hash_value=dict(type="str"),
+    stores=dict(type="list", elements="str"),
 )
 
 ARGUMENT_SPEC = dict(

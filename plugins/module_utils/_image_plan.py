@@ -1,0 +1,276 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Resolve image references against Glance, check them, and make the download plan.
+
+The work of the validate_images module, on the controller. Images are selected by name or id,
+by tags and by a JMESPath query over Glance's image list; every selected image is checked for
+what would make cache_image (and Nova) fail on it; all the problems are collected, so that one
+failure lists every bad reference and why, before any compute host is touched.
+
+The Glance side is reached through openstacksdk's image proxy (`conn.image`): get_image(),
+images(**filters) and get_endpoint(), and nothing else, so unit tests pass a double.
+"""
+
+import re
+import traceback
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
+    CACHEABLE_CONTAINER_FORMATS)
+
+try:
+    import jmespath
+except ImportError:
+    jmespath = None
+    JMESPATH_IMPORT_ERROR = traceback.format_exc()
+else:
+    JMESPATH_IMPORT_ERROR = None
+
+# Glance disk formats whose content Nova's libvirt driver inspects and then boots from a cached
+# base file, and that cache_image inspects the same way (see _image_format.py). Not vhd: qemu
+# names it vpc, Nova compares the names literally and refuses every VHD image. Not ploop (not
+# inspected; Virtuozzo only). The AMI family (ami, aki, ari) is accepted by cache_image but
+# comes in ami/aki/ari containers, which are not cached: allow it explicitly for bare ones.
+DEFAULT_DISK_FORMATS = ("raw", "qcow2", "vmdk", "vdi", "vhdx", "iso")
+
+# The fields of a plan record, the image fields cache_image consumes, plus `stores`.
+PLAN_FIELDS = ("id", "name", "size", "virtual_size", "disk_format", "container_format",
+               "checksum", "os_hash_algo", "os_hash_value")
+
+_UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$",
+                   re.IGNORECASE)
+
+# Why an image in each of Glance's other states cannot be downloaded, and what to do.
+_STATUS_REASONS = {
+    "queued": "no data was uploaded to it",
+    "saving": "its data is still being uploaded; wait until it is active",
+    "uploading": "its data is being staged for an import; wait until it is active",
+    "importing": "its import is still running; wait until it is active",
+    "deactivated": "an administrator deactivated it, so Glance refuses to serve its data "
+                   "(openstack image set --activate, if that was a mistake)",
+    "killed": "its upload failed; upload it again",
+    "deleted": "it was deleted",
+    "pending_delete": "it is being deleted",
+}
+
+
+class PlanError(Exception):
+    """The selection cannot become a plan; `problems` lists every bad reference and why."""
+
+    def __init__(self, problems):
+        self.problems = problems
+        super().__init__("%d problem%s with the image selection: %s" % (
+            len(problems), "" if len(problems) == 1 else "s",
+            "; ".join("%s: %s" % (p["reference"], p["reason"]) for p in problems)))
+
+
+def glance_record(image):
+    """An openstacksdk Image as Glance's API shows it: one flat dict, unset fields left out.
+
+    openstacksdk keeps the properties it has no attribute for (`stores`, custom ones) under
+    `properties`; Glance puts them beside the others, which is what a query is written for.
+    """
+    data = image.to_dict(headers=False, computed=False, ignore_none=True, original_names=True)
+    record = dict(data.pop("properties", None) or {})
+    record.update(data)
+    return record
+
+
+def image_endpoint(endpoint):
+    """Glance's endpoint without the API version: what cache_image's image_endpoint takes."""
+    endpoint = endpoint.rstrip("/")
+    return endpoint[:-3] if endpoint.endswith("/v2") else endpoint
+
+
+def plan_record(record, endpoint):
+    """The download plan's record of one image (a Glance record), its data URL included."""
+    plan = {field: record.get(field) for field in PLAN_FIELDS}
+    path = record.get("file") or "/v2/images/%s/file" % record["id"]
+    plan["url"] = endpoint + path
+    stores = record.get("stores")
+    plan["stores"] = [store for store in stores.split(",") if store] if stores else []
+    return plan
+
+
+def _label(record):
+    return "image %s%s" % (record["id"], " (%s)" % record["name"] if record.get("name") else "")
+
+
+def check_image(record, allowed_disk_formats, container_formats=CACHEABLE_CONTAINER_FORMATS):
+    """Why the image (a Glance record) cannot be cached, as a list of reasons; [] when it can."""
+    reasons = []
+    status = record.get("status")
+    if status != "active":
+        reasons.append("status %s: %s" % (status, _STATUS_REASONS.get(
+            status, "only active images can be downloaded")))
+    elif not record.get("size"):
+        reasons.append("it has no data (size %s): upload its data" % record.get("size"))
+    disk_format = record.get("disk_format")
+    if disk_format not in allowed_disk_formats:
+        reasons.append("disk_format %s is not allowed (allowed: %s)" % (
+            disk_format, ", ".join(allowed_disk_formats)))
+    container_format = record.get("container_format")
+    if container_format not in container_formats:
+        reasons.append(
+            "container_format %s: only %s images are cached, the disk itself as Nova's libvirt "
+            "driver boots it" % (container_format, ", ".join(container_formats)))
+    return reasons
+
+
+class ImagePlanner:
+    """Collects the selected images, in order and once each, and the problems found on the way.
+
+    `image_api` is openstacksdk's image proxy; `caller` names the project whose view of
+    Glance this is, for "not found" messages.
+    """
+
+    def __init__(self, image_api, allowed_disk_formats=DEFAULT_DISK_FORMATS, caller=None):
+        self.api = image_api
+        self.allowed_disk_formats = tuple(allowed_disk_formats)
+        self.caller = caller
+        self.problems = []
+        self.warnings = []
+        self._selected = {}
+        self._listing = None
+
+    def _problem(self, reference, reason, record=None):
+        self.problems.append(dict(reference=reference, reason=reason,
+                                  id=record.get("id") if record else None,
+                                  name=record.get("name") if record else None))
+
+    def _select(self, record, source):
+        if record["id"] not in self._selected:
+            self._selected[record["id"]] = (record, source)
+
+    def _get(self, image_id):
+        """The Glance record of an image id; None when Glance does not show it to the caller."""
+        try:
+            return glance_record(self.api.get_image(image_id))
+        except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
+            status = getattr(err, "status_code", None)
+            if status == 404:
+                return None
+            if status == 403:
+                raise _NoAccess() from None
+            raise
+
+    def _unseen(self):
+        return "not found: no image has this name or id, or %s may not see it (Glance does " \
+            "not tell the two apart)" % ("project %s" % self.caller if self.caller else "the caller")
+
+    def select_reference(self, reference, source="images"):
+        """Select one image by id, or by name when no image has that id."""
+        label = "%r (%s)" % (reference, source)
+        record = None
+        if _UUID.match(reference):
+            try:
+                record = self._get(reference)
+            except _NoAccess:
+                self._problem(label, "no access: Glance refuses to show this image to the "
+                                     "caller (HTTP 403)")
+                return
+        if record is None:
+            matches = [glance_record(image) for image in self.api.images(name=reference)]
+            if len(matches) > 1:
+                self._problem(label, "ambiguous name: %d images are named so (%s); give the id "
+                                     "of the one to cache" % (len(matches), ", ".join(
+                                         "%s %s" % (m["id"], m.get("status")) for m in matches)))
+                return
+            record = matches[0] if matches else None
+        if record is None:
+            self._problem(label, self._unseen())
+            return
+        self._select(record, source)
+
+    def select_references(self, references):
+        for reference in references:
+            self.select_reference(reference)
+
+    def select_tags(self, tags):
+        """Select every active image that carries all the tags."""
+        wanted = set(tags)
+        label = "tags %s" % ", ".join(tags)
+        found = 0
+        # Glance matches every tag given (an AND); checked again here all the same.
+        for image in self.api.images(tag=list(tags)):
+            record = glance_record(image)
+            if not wanted <= set(record.get("tags") or ()):
+                continue
+            if record.get("status") != "active":
+                self.warnings.append("%s carries the tags %s but is not selected: its status is "
+                                     "%s" % (_label(record), ", ".join(tags), record.get("status")))
+                continue
+            found += 1
+            self._select(record, label)
+        if not found:
+            self._problem(label, "no active image carries all of these tags")
+
+    def _list(self):
+        if self._listing is None:
+            self._listing = [glance_record(image) for image in self.api.images()]
+        return self._listing
+
+    def select_query(self, expression):
+        """Select the images a JMESPath expression picks from Glance's image list.
+
+        The expression gives image records (`[?os_distro=='ubuntu']`), or names or ids
+        (`[?os_distro=='ubuntu'].name`), which are then resolved as the `images` option's.
+        """
+        label = "query %s" % expression
+        if jmespath is None:
+            raise PlanError([dict(reference=label, id=None, name=None, reason=(
+                "the query option needs the Python library jmespath on the controller "
+                "(pip install jmespath)"))])
+        try:
+            compiled = jmespath.compile(expression)
+            found = compiled.search(self._list())
+        except jmespath.exceptions.JMESPathError as err:
+            self._problem(label, "not a valid JMESPath expression: %s" % _one_line(err))
+            return
+        if isinstance(found, (dict, str)):
+            found = [found]
+        if not isinstance(found, list):
+            self._problem(label, "gives %s, not a list of images, names or ids: select from "
+                                 "the list, as in [?os_distro=='ubuntu']" % _describe(found))
+            return
+        if not found:
+            self._problem(label, "selects no image")
+            return
+        for item in found:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                self._select(item, label)
+            elif isinstance(item, str):
+                self.select_reference(item, label)
+            else:
+                self._problem(label, "gives %s, which is neither an image nor a name or id"
+                              % _describe(item))
+
+    def plan(self, glance_endpoint):
+        """The download plan; PlanError with every problem when there is any."""
+        for record, source in self._selected.values():
+            reasons = check_image(record, self.allowed_disk_formats)
+            if reasons:
+                self._problem("%s (%s)" % (_label(record), source), "; ".join(reasons), record)
+        if not self.problems and not self._selected:
+            self._problem("selection", "no image selected")
+        if self.problems:
+            raise PlanError(self.problems)
+        endpoint = image_endpoint(glance_endpoint)
+        return [plan_record(record, endpoint) for record, _source in self._selected.values()]
+
+
+class _NoAccess(Exception):
+    """Glance answered 403 for an image."""
+
+
+def total_size(plan):
+    """Bytes the plan downloads per host."""
+    return sum(image.get("size") or 0 for image in plan)
+
+
+def _one_line(err):
+    return " ".join(str(err).split())
+
+
+def _describe(value):
+    text = repr(value)
+    return "%s %s" % (type(value).__name__, text if len(text) <= 60 else text[:57] + "...")

@@ -1,0 +1,171 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The validate_images module's own layer: options, result, token, failures; openstacksdk faked."""
+
+import datetime
+import types
+
+import pytest
+
+from ansible.module_utils.testing import patch_module_args
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+from ansible_collections.openstack_ops.precache.plugins.modules import cache_image, validate_images
+
+CIRROS = dict(id="0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01", name="cirros", status="active",
+              size=21430272, virtual_size=117440512, disk_format="qcow2",
+              container_format="bare", checksum="c8fc807773e5354afe61636071771906",
+              os_hash_algo="sha512", os_hash_value="6b813aa4", tags=["critical"],
+              file="/v2/images/0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01/file")
+OLD = dict(CIRROS, id="9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02", name="old", status="deactivated",
+           file="/v2/images/9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02/file")
+TOKEN = "gAAAAABsecret-token"
+
+
+class Exit(Exception):
+    def __init__(self, failed, result):
+        super().__init__(result.get("msg"))
+        self.failed = failed
+        self.result = result
+
+
+class HttpError(Exception):
+    status_code = 404
+
+
+class SDKError(Exception):
+    pass
+
+
+class Image:
+    """Shaped like openstacksdk's Image, as far as to_dict() goes."""
+
+    def __init__(self, glance):
+        self.glance = glance
+
+    def to_dict(self, **_kwargs):
+        return dict(self.glance, properties={"stores": "site-a"})
+
+
+class ImageApi:
+    def __init__(self, *images, error=None):
+        self.images_ = [Image(glance) for glance in images]
+        self.error = error
+
+    def get_endpoint(self):
+        return "http://glance:9292/v2/"
+
+    def get_image(self, image_id):
+        if self.error:
+            raise self.error
+        for image in self.images_:
+            if image.glance["id"] == image_id:
+                return image
+        raise HttpError()
+
+    def images(self, name=None, tag=None):
+        return iter([image for image in self.images_
+                     if (name is None or image.glance["name"] == name)
+                     and (tag is None or set(tag) <= set(image.glance["tags"]))])
+
+
+def fake_conn(image_api):
+    access = types.SimpleNamespace(
+        auth_token=TOKEN, expires=datetime.datetime(2026, 11, 21, 22, 0, tzinfo=datetime.timezone.utc))
+    session = types.SimpleNamespace()
+    session.auth = types.SimpleNamespace(get_access=lambda given: access if given is session else None)
+    return types.SimpleNamespace(image=image_api, current_project_id="p-demo", session=session)
+
+
+@pytest.fixture
+def cloud(monkeypatch):
+    """Glance's images, as the module's connection sees them; set `.image_api` to change them."""
+    state = types.SimpleNamespace(image_api=ImageApi(CIRROS, OLD), connected_with=None)
+    sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
+    monkeypatch.setattr(_openstack, "openstack", sdk)
+
+    def connect(options):
+        state.connected_with = options
+        return fake_conn(state.image_api)
+
+    monkeypatch.setattr(_openstack, "connect", connect)
+
+    def exit_json(_module, **result):
+        raise Exit(False, result)
+
+    def fail_json(_module, **result):
+        raise Exit(True, result)
+
+    monkeypatch.setattr(_openstack.AnsibleModule, "exit_json", exit_json)
+    monkeypatch.setattr(_openstack.AnsibleModule, "fail_json", fail_json)
+    return state
+
+
+def run(args, check_mode=False):
+    with patch_module_args(dict(args, _ansible_check_mode=check_mode)):
+        with pytest.raises(Exit) as outcome:
+            validate_images.main()
+    return outcome.value
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_the_plan_of_names_and_tags(cloud, check_mode):
+    outcome = run({"cloud": "precache-admin", "images": ["cirros"], "tags": ["critical"]},
+                  check_mode)
+    assert not outcome.failed
+    result = outcome.result
+    assert result["changed"] is False
+    assert [image["id"] for image in result["images"]] == [CIRROS["id"]]
+    assert result["images"][0]["url"] == "http://glance:9292" + CIRROS["file"]
+    assert result["images"][0]["stores"] == ["site-a"]
+    assert result["image_endpoint"] == "http://glance:9292"
+    assert result["total_size"] == CIRROS["size"]
+    assert "auth_token" not in result
+    assert cloud.connected_with["cloud"] == "precache-admin"
+
+
+def test_the_plan_is_what_cache_image_takes():
+    assert set(validate_images._image_plan.PLAN_FIELDS) | {"url", "stores"} == \
+        set(cache_image.IMAGE_SPEC)
+
+
+def test_a_token_on_request(cloud):
+    result = run({"images": [CIRROS["id"]], "issue_token": True}).result
+    assert result["auth_token"] == TOKEN
+    assert result["auth_token_expires_at"] == "2026-11-21T22:00:00+00:00"
+
+
+def test_a_failure_lists_every_problem_and_carries_no_token(cloud):
+    outcome = run({"images": ["old", "missing"], "issue_token": True})
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("2 problems with the image selection: ")
+    assert [p["reference"] for p in outcome.result["problems"]] == [
+        "'missing' (images)", "image %s (old) (images)" % OLD["id"]]
+    assert "project p-demo" in outcome.result["problems"][0]["reason"]
+    assert "auth_token" not in outcome.result
+
+
+def test_a_selector_is_required(cloud):
+    outcome = run({"cloud": "x"})
+    assert outcome.failed
+    assert "one of the following is required: images, tags, query" in outcome.result["msg"]
+
+
+def test_an_empty_list_selects_nothing(cloud):
+    outcome = run({"images": []})
+    assert outcome.failed
+    assert outcome.result["problems"] == [
+        dict(reference="selection", reason="no image selected", id=None, name=None)]
+
+
+def test_disk_formats_can_be_narrowed(cloud):
+    outcome = run({"images": ["cirros"], "allowed_disk_formats": ["raw"]})
+    assert outcome.failed
+    assert "disk_format qcow2 is not allowed (allowed: raw)" in outcome.result["msg"]
+
+
+def test_sdk_errors_become_failures(cloud):
+    cloud.image_api = ImageApi(error=SDKError("Glance is down"))
+    outcome = run({"images": [CIRROS["id"]]})
+    assert outcome.failed
+    assert outcome.result["msg"] == "Glance is down"
