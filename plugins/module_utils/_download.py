@@ -64,11 +64,10 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     """Stream ``url`` into ``fileobj`` and verify it; return what was done.
 
     ``fileobj`` is a binary file open for writing (a new, empty one is best); its content is
-    replaced. On any error the
-    file holds partial or unverified data and the caller must discard it. ``retries`` is how
-    many failed attempts in a row are retried; an attempt that got further than any before
-    it starts the count again. ``rate_limit`` is bytes per second (an int or a size such as
-    ``50M``); ``None`` or 0 means no limit.
+    replaced. On any error the file holds partial or unverified data and the caller must
+    discard it. ``retries`` is how many failed attempts in a row are retried; an attempt that
+    got further than any before it starts the count again. ``rate_limit`` is bytes per second
+    (an int or a size such as ``50M``); ``None`` or 0 means no limit.
 
     Returns a dict: ``size`` (bytes in the file), ``bytes_transferred`` (received in all
     attempts, discarded restarts included), ``bytes_resumed`` (not fetched again thanks to
@@ -464,8 +463,13 @@ class _Pipeline:
     def restart(self):
         """Forget everything: empty the file and start the hash again."""
         self.drain()
-        self.fileobj.seek(0)
-        self.fileobj.truncate()
+        try:
+            self.fileobj.seek(0)
+            self.fileobj.truncate()
+        except OSError as exc:
+            # Not a network error: a retry would not help.
+            raise DownloadError("emptying the download file to start again failed: %s"
+                                % exc) from None
         if self.hasher is not None:
             self.hasher = self._empty_hasher.copy()
 

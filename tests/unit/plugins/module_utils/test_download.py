@@ -447,6 +447,21 @@ def test_write_error_fails_without_retry(server):
     assert len(server.requests) == 1
 
 
+class _UntruncatableFile(_FailingFile):
+    def truncate(self):
+        raise OSError(5, "Input/output error")
+
+
+def test_a_restart_that_cannot_empty_the_file_fails_without_retry(server):
+    server.plans = [{"short_at": 1000000}, {"ignore_range": True}]
+    with pytest.raises(DownloadError) as info:
+        download(server.url, _UntruncatableFile(len(BODY)), chunk_size=CHUNK, retries=3)
+    assert str(info.value) == ("emptying the download file to start again failed: "
+                               "[Errno 5] Input/output error")
+    assert not info.value.retryable
+    assert len(server.requests) == 2
+
+
 class _PartialWriter(_FailingFile):
     """An unbuffered file that writes at most 1000 bytes a call."""
 
