@@ -89,6 +89,23 @@ def prepare_data(data_dir, initialize):
     marker.touch()
 
 
+def start_wsgi_service(name, venv, app, port, paths, healthy, write_config, initialize,
+                       config_env, timeout=60):
+    """Bring up one gunicorn-served API unless healthy: config, data once, start, wait.
+
+    `paths` holds the service's etc, data, log and pid paths; `config_env` names the variable
+    through which the app finds its config folder (e.g. OS_GLANCE_CONFIG_DIR).
+    """
+    if healthy():
+        return
+    stop([paths["pid"]], [port])
+    write_config(paths)
+    prepare_data(paths["data"], lambda: initialize(paths))
+    procs.start(name, gunicorn(venv, app, port), paths["log"], paths["pid"],
+                env=env(**{config_env: str(paths["etc"])}))
+    procs.wait_until(healthy, name, paths["log"], paths["pid"], timeout=timeout)
+
+
 def forget_data(data_dir):
     (Path(data_dir) / "prepared").unlink(missing_ok=True)
 

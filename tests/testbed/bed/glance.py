@@ -61,15 +61,8 @@ def _initialize(paths):
 
 
 def up(state):
-    paths = _paths()
-    if not _healthy():
-        common.stop([paths["pid"]], [PORT])
-        _write_config(paths)
-        common.prepare_data(paths["data"], lambda: _initialize(paths))
-        procs.start("glance", common.gunicorn("openstack", "glance.wsgi.api", PORT),
-                    paths["log"], paths["pid"],
-                    env=common.env(OS_GLANCE_CONFIG_DIR=str(paths["etc"])))
-        procs.wait_until(_healthy, "glance", paths["log"], paths["pid"], timeout=90)
+    common.start_wsgi_service("glance", "openstack", "glance.wsgi.api", PORT, _paths(), _healthy, _write_config,
+                              _initialize, "OS_GLANCE_CONFIG_DIR", timeout=90)
     state["glance"] = {"endpoint": ENDPOINT, "stores": list(STORES)}
 
 

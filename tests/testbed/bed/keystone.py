@@ -130,15 +130,8 @@ def _ensure_resources():
 
 
 def up(state):
-    paths = _paths()
-    if not _healthy():
-        common.stop([paths["pid"]], [PORT])
-        _write_config(paths)
-        common.prepare_data(paths["data"], lambda: _initialize(paths))
-        procs.start("keystone", common.gunicorn("keystone", "keystone.wsgi.api", PORT),
-                    paths["log"], paths["pid"],
-                    env=common.env(OS_KEYSTONE_CONFIG_DIR=str(paths["etc"])))
-        procs.wait_until(_healthy, "keystone", paths["log"], paths["pid"], timeout=60)
+    common.start_wsgi_service("keystone", "keystone", "keystone.wsgi.api", PORT, _paths(), _healthy, _write_config,
+                              _initialize, "OS_KEYSTONE_CONFIG_DIR", timeout=60)
     _ensure_resources()
     state["keystone"] = {"auth_url": AUTH_URL}
     state["clouds"] = copy.deepcopy(CLOUDS)

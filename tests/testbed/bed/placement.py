@@ -37,15 +37,8 @@ def _initialize(paths):
 
 
 def up(state):
-    paths = _paths()
-    if not _healthy():
-        common.stop([paths["pid"]], [PORT])
-        _write_config(paths)
-        common.prepare_data(paths["data"], lambda: _initialize(paths))
-        procs.start("placement", common.gunicorn("openstack", "placement.wsgi.api", PORT),
-                    paths["log"], paths["pid"],
-                    env=common.env(OS_PLACEMENT_CONFIG_DIR=str(paths["etc"])))
-        procs.wait_until(_healthy, "placement", paths["log"], paths["pid"], timeout=60)
+    common.start_wsgi_service("placement", "openstack", "placement.wsgi.api", PORT, _paths(), _healthy, _write_config,
+                              _initialize, "OS_PLACEMENT_CONFIG_DIR", timeout=60)
     state["placement"] = {"endpoint": ENDPOINT}
 
 
