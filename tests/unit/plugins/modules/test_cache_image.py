@@ -11,30 +11,16 @@ import threading
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
+    patch_exits, run_module)
 
 IMAGE_ID = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
 
 
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
-
-
 @pytest.fixture(autouse=True)
 def exits(monkeypatch):
-    def exit_json(_module, **result):
-        raise Exit(False, result)
-
-    def fail_json(_module, **result):
-        raise Exit(True, result)
-
-    monkeypatch.setattr(cache_image.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(cache_image.AnsibleModule, "fail_json", fail_json)
+    patch_exits(monkeypatch)
 
 
 @pytest.fixture
@@ -54,11 +40,7 @@ def served(tmp_path):
 
 
 def run(args, check_mode=False):
-    args = dict(args, _ansible_check_mode=check_mode, _ansible_diff=True)
-    with patch_module_args(args):
-        with pytest.raises(Exit) as outcome:
-            cache_image.main()
-    return outcome.value
+    return run_module(cache_image.main, args, check_mode=check_mode, diff=True)
 
 
 def test_caches_into_the_given_dir_and_reports_it(tmp_path, served):

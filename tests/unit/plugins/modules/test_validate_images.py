@@ -7,10 +7,10 @@ import types
 
 import pytest
 
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image, validate_images
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
+    patch_exits, run_module)
 
 CIRROS = dict(id="0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01", name="cirros", status="active",
               size=21430272, virtual_size=117440512, disk_format="qcow2",
@@ -20,13 +20,6 @@ CIRROS = dict(id="0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01", name="cirros", status="
 OLD = dict(CIRROS, id="9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02", name="old", status="deactivated",
            file="/v2/images/9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02/file")
 TOKEN = "gAAAAABsecret-token"
-
-
-class Exit(Exception):
-    def __init__(self, failed, result):
-        super().__init__(result.get("msg"))
-        self.failed = failed
-        self.result = result
 
 
 class HttpError(Exception):
@@ -89,23 +82,12 @@ def cloud(monkeypatch):
         return fake_conn(state.image_api)
 
     monkeypatch.setattr(_openstack, "connect", connect)
-
-    def exit_json(_module, **result):
-        raise Exit(False, result)
-
-    def fail_json(_module, **result):
-        raise Exit(True, result)
-
-    monkeypatch.setattr(_openstack.AnsibleModule, "exit_json", exit_json)
-    monkeypatch.setattr(_openstack.AnsibleModule, "fail_json", fail_json)
+    patch_exits(monkeypatch)
     return state
 
 
 def run(args, check_mode=False):
-    with patch_module_args(dict(args, _ansible_check_mode=check_mode)):
-        with pytest.raises(Exit) as outcome:
-            validate_images.main()
-    return outcome.value
+    return run_module(validate_images.main, args, check_mode=check_mode)
 
 
 @pytest.mark.parametrize("check_mode", [False, True])
