@@ -1,0 +1,257 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), or at your
+# option the GNU General Public License version 3 or later (https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Report cache_image progress as Nova's aggregate.cache_images notifications."""
+
+DOCUMENTATION = r"""
+name: progress
+type: aggregate
+short_description: Report image pre-cache progress the way Nova's notifications do
+version_added: 0.1.0
+description:
+  - Follows the results of M(openstack_ops.precache.cache_image) (recognised by the task's
+    resolved action, not its name) and reports them as Nova reports its own aggregate image
+    pre-cache, C(aggregate.cache_images.start), one C(aggregate.cache_images.progress) per host,
+    and C(aggregate.cache_images.end), in Nova's versioned-notification envelope.
+  - "Prints one line per host (C(host 68/95 compute68: 1 cached, 0 failed (72%, ETA 0:41))) and
+    a summary at the end through Ansible's display, so it works with any stdout callback."
+  - Index and total span all the serial batches of a play. Unreachable hosts and failed hosts
+    count, with every image of their plan failed when their result does not say otherwise.
+  - Optionally writes the notifications to a JSON-lines file, the summary to a JSON file, and
+    sends the notifications to a message bus with oslo.messaging, so that a consumer of Nova's
+    C(versioned_notifications) receives them. A missing oslo.messaging or an unreachable bus is
+    a warning, never a failed run.
+  - The aggregate of a host is taken from the options, else from the host variables the
+    P(openstack_ops.precache.aggregates#inventory) inventory sets (the first of
+    C(nova_aggregate_ids), C(nova_aggregate_uuids) and C(nova_aggregates)).
+requirements:
+  - oslo.messaging, only for O(transport_url)
+options:
+  progress_file:
+    description: Append each notification to this file as one JSON line, as it happens.
+    type: path
+    env:
+      - name: PRECACHE_PROGRESS_FILE
+    ini:
+      - section: callback_progress
+        key: progress_file
+  summary_file:
+    description: Write the run's summary to this file as JSON at the end of the run.
+    type: path
+    env:
+      - name: PRECACHE_PROGRESS_SUMMARY_FILE
+    ini:
+      - section: callback_progress
+        key: summary_file
+  transport_url:
+    description:
+      - oslo.messaging transport URL of the bus to send the notifications to, for example
+        V(rabbit://user:pass@rabbit:5672/). Nothing is sent when it is not set.
+    type: str
+    env:
+      - name: PRECACHE_PROGRESS_TRANSPORT_URL
+    ini:
+      - section: callback_progress
+        key: transport_url
+  topic:
+    description: Notification topic, Nova's by default.
+    type: str
+    default: versioned_notifications
+    env:
+      - name: PRECACHE_PROGRESS_TOPIC
+    ini:
+      - section: callback_progress
+        key: topic
+  exchange:
+    description: Exchange (oslo.messaging's C(control_exchange)) to send to, Nova's by default.
+    type: str
+    default: nova
+    env:
+      - name: PRECACHE_PROGRESS_EXCHANGE
+    ini:
+      - section: callback_progress
+        key: exchange
+  aggregate_id:
+    description: Id of the aggregate for every host, instead of the hosts' variables.
+    type: int
+    env:
+      - name: PRECACHE_PROGRESS_AGGREGATE_ID
+    ini:
+      - section: callback_progress
+        key: aggregate_id
+  aggregate_uuid:
+    description: UUID of the aggregate for every host, instead of the hosts' variables.
+    type: str
+    env:
+      - name: PRECACHE_PROGRESS_AGGREGATE_UUID
+    ini:
+      - section: callback_progress
+        key: aggregate_uuid
+  aggregate_name:
+    description: Name of the aggregate for every host, instead of the hosts' variables.
+    type: str
+    env:
+      - name: PRECACHE_PROGRESS_AGGREGATE_NAME
+    ini:
+      - section: callback_progress
+        key: aggregate_name
+"""
+
+import json
+import socket
+from urllib.parse import urlsplit
+
+from ansible.plugins.callback import CallbackBase
+
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+
+
+def _bus_reachable(url):
+    """Whether the first host of a transport URL takes TCP connections (oslo.messaging would
+    otherwise retry for ever, or log and drop)."""
+    first = urlsplit("//" + urlsplit(url).netloc.split(",")[0])
+    try:
+        socket.create_connection((first.hostname, first.port or 5672), timeout=5).close()
+    except (OSError, ValueError) as exc:
+        return str(exc)
+    return None
+
+
+class CallbackModule(CallbackBase):
+    CALLBACK_VERSION = 2.0
+    CALLBACK_TYPE = "aggregate"
+    CALLBACK_NAME = "openstack_ops.precache.progress"
+    CALLBACK_NEEDS_ENABLED = True
+
+    def __init__(self, *args, **kwargs):
+        super(CallbackModule, self).__init__(*args, **kwargs)
+        self.run = None
+        self.notifier = None
+        self.notifier_factory = _progress.make_notifier
+        self._plays = set()
+        self._task_images = {}
+        self._play_hosts = []
+        self._progress = None
+
+    def set_options(self, task_keys=None, var_options=None, direct=None):
+        super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options,
+                                                direct=direct)
+        self.run = _progress.Run()
+        path = self.get_option("progress_file")
+        if path:
+            self._progress = open(path, "w", encoding="utf-8")
+        url = self.get_option("transport_url")
+        if url:
+            self._connect(url)
+
+    def _connect(self, url):
+        try:
+            failure = _bus_reachable(url)
+            if failure:
+                raise OSError("the bus at %s does not answer: %s"
+                              % (urlsplit(url).hostname, failure))
+            self.notifier = self.notifier_factory(url, self.get_option("topic"),
+                                                  self.get_option("exchange"),
+                                                  self.run.publisher)
+        except ImportError:
+            self._display.warning("progress: oslo.messaging is not installed; notifications "
+                                  "are not sent to the bus (pip install oslo.messaging)")
+        except Exception as exc:
+            self._display.warning("progress: notifications are not sent to the bus: %s" % exc)
+
+    def _emit(self, notes):
+        for note in notes:
+            if self._progress:
+                self._progress.write(json.dumps(note, sort_keys=True) + "\n")
+                self._progress.flush()
+            if self.notifier:
+                try:
+                    self.notifier(note)
+                except Exception as exc:
+                    self.notifier = None
+                    self._display.warning("progress: sending to the bus failed, stopped "
+                                          "sending: %s" % exc)
+
+    def _identity(self, host):
+        ident = self.get_option("aggregate_id")
+        uuid_ = self.get_option("aggregate_uuid")
+        name = self.get_option("aggregate_name")
+        if ident is None and uuid_ is None and name is None:
+            hostvars = getattr(host, "vars", None) or {}
+
+            def first(key):
+                values = hostvars.get(key) or []
+                return values[0] if isinstance(values, list) and values else None
+            ident, uuid_, name = (first("nova_aggregate_ids"), first("nova_aggregate_uuids"),
+                                  first("nova_aggregates"))
+        return (ident, uuid_, name)
+
+    def v2_playbook_on_play_start(self, play):
+        # Called once per serial batch: take the play's hosts of every batch, once.
+        key = getattr(play, "_uuid", None) or id(play)
+        if key in self._plays:
+            return
+        self._plays.add(key)
+        manager = play.get_variable_manager()
+        inventory = getattr(manager, "_inventory", None)
+        if inventory is None:
+            return
+        hosts = inventory.get_hosts(play.hosts, ignore_restrictions=True)
+        self.run.add_hosts([(host.name, self._identity(host)) for host in hosts])
+        self._play_hosts = [host.name for host in hosts]
+
+    def v2_playbook_on_task_start(self, task, is_conditional):
+        # The task is not templated yet: only a literal action is known here; a templated one
+        # gets its start with its first result.
+        if _progress.is_cache_image(getattr(task, "_resolved_action", None)):
+            self._emit(self.run.start_hosts(self._play_hosts))
+
+    def _task_result(self, result, status):
+        # ansible-core 2.19 added result.task/host/result; older ones only have the _ names.
+        task = getattr(result, "task", None) or result._task
+        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        if not _progress.is_cache_image(action):
+            return
+        host = getattr(result, "host", None) or result._host
+        outcome = getattr(result, "result", None) or result._result
+        if host.name not in self.run.host_aggregate:
+            self.run.add_hosts([(host.name, self._identity(host))])
+        # The task given to callbacks is not templated: take the plan from the module's
+        # invocation, or from another host's result of the same task (an unreachable host).
+        args = (outcome.get("invocation") or {}).get("module_args") or {}
+        planned = _progress.image_ids(args.get("images"))
+        if not planned:
+            planned = _progress.image_ids((getattr(task, "args", None) or {}).get("images"))
+        task_key = getattr(task, "_uuid", None)
+        if planned:
+            self._task_images[task_key] = planned
+        else:
+            planned = self._task_images.get(task_key, [])
+        notes, line = self.run.result(host.name, status, outcome, planned)
+        self._emit(notes)
+        self._display.display(line)
+
+    def v2_runner_on_ok(self, result, **kwargs):
+        self._task_result(result, "ok")
+
+    def v2_runner_on_failed(self, result, ignore_errors=False, **kwargs):
+        self._task_result(result, "failed")
+
+    def v2_runner_on_unreachable(self, result, **kwargs):
+        self._task_result(result, "unreachable")
+
+    def v2_playbook_on_stats(self, stats):
+        self._emit(self.run.end())
+        if self._progress:
+            self._progress.close()
+            self._progress = None
+        if not self.run.hosts:
+            return
+        summary = self.run.summary()
+        for line in _progress.summary_lines(summary):
+            self._display.display(line)
+        path = self.get_option("summary_file")
+        if path:
+            with open(path, "w", encoding="utf-8") as handle:
+                json.dump(summary, handle, indent=2, sort_keys=True)
+                handle.write("\n")

@@ -1,0 +1,264 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Progress of a pre-cache run as Nova's aggregate.cache_images notifications, and its summary.
+
+The progress callback plugin's logic as plain code: Run keeps the state of one playbook run
+(aggregates, hosts, results in the order they arrive) and returns the notifications and lines
+to write; nothing here touches Ansible, so unit tests drive it directly. The notifications have
+Nova's versioned-notification envelope and payloads (AggregatePayload for start and end,
+AggregateCachePayload 1.0 for progress), so a consumer written for Nova works unchanged.
+"""
+
+import datetime
+import socket
+import time
+import uuid
+
+CACHE_IMAGE_ACTION = "openstack_ops.precache.cache_image"
+PUBLISHER = "ansible-precache"
+EVENT_PREFIX = "aggregate.cache_images."
+
+
+def is_cache_image(resolved_action):
+    """Whether a task's resolved action is cache_image (also under ansible.legacy/collections)."""
+    return bool(resolved_action) and CACHE_IMAGE_ACTION in resolved_action
+
+
+def publisher_id(host=None):
+    """Nova's form, `<binary>:<host>`."""
+    return "%s:%s" % (PUBLISHER, host or socket.gethostname())
+
+
+def _timestamp(now):
+    # Nova's notifications carry a naive UTC time with microseconds.
+    return datetime.datetime.fromtimestamp(now, datetime.timezone.utc).strftime(
+        "%Y-%m-%d %H:%M:%S.%f")
+
+
+def envelope(event, payload_name, version, data, publisher, now, message_id=None):
+    """One notification in Nova's versioned envelope, as a JSON-able dict."""
+    return {
+        "priority": "INFO",
+        "event_type": EVENT_PREFIX + event,
+        "publisher_id": publisher,
+        "timestamp": _timestamp(now),
+        "message_id": message_id or str(uuid.uuid4()),
+        "payload": {
+            "nova_object.name": payload_name,
+            "nova_object.namespace": "nova",
+            "nova_object.version": version,
+            "nova_object.data": data,
+        },
+    }
+
+
+def format_duration(seconds):
+    """`0:41`, `12:05`, `1:02:03`."""
+    seconds = int(round(max(seconds, 0)))
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return "%d:%02d:%02d" % (hours, minutes, secs)
+    return "%d:%02d" % (minutes, secs)
+
+
+def progress_line(index, total, host, cached, failed, elapsed):
+    """`host 68/95 compute68: 1 cached, 0 failed (72%, ETA 0:41)`."""
+    percent = int(round(100.0 * index / total)) if total else 100
+    remaining = elapsed / index * (total - index) if index else 0
+    return "host %d/%d %s: %d cached, %d failed (%d%%, ETA %s)" % (
+        index, total, host, cached, failed, percent, format_duration(remaining))
+
+
+def image_ids(images):
+    """Ids of a cache_image `images` argument (a list of dicts or of ids), when it is known."""
+    ids = []
+    for image in images if isinstance(images, list) else []:
+        if isinstance(image, dict) and image.get("id") and "{{" not in str(image["id"]):
+            ids.append(str(image["id"]))
+        elif isinstance(image, str) and "{{" not in image:
+            ids.append(image)
+    return ids
+
+
+def host_outcome(result, status, planned_ids):
+    """What one host's cache_image result means: (cached, failed, bytes, reasons).
+
+    `status` is ok, failed or unreachable. An unreachable host, or a failed one whose result
+    does not list its images, has every image of its plan failed. Images a host cannot cache
+    (unsupported, on rbd hosts) count as failed, as Nova counts everything not cached.
+    """
+    result = result or {}
+    images = [image for image in result.get("images") or [] if isinstance(image, dict)]
+    reasons = {}
+    if status == "unreachable" or (status == "failed" and "images_failed" not in result):
+        why = result.get("msg") or ("unreachable" if status == "unreachable" else "failed")
+        failed = list(planned_ids)
+        reasons = dict((image_id, str(why)) for image_id in failed)
+        if not failed:
+            reasons[""] = str(why)
+        return [], failed, 0, reasons
+    cached = [str(i) for i in result.get("images_cached") or []]
+    failed = [str(i) for i in (result.get("images_failed") or [])
+              + (result.get("images_unsupported") or [])]
+    for image in images:
+        if str(image.get("id")) in failed:
+            reasons[str(image.get("id"))] = str(image.get("msg") or image.get("action") or "failed")
+    for image_id in failed:
+        reasons.setdefault(image_id, str(result.get("msg") or "failed"))
+    transferred = sum(int(image.get("bytes_transferred") or 0) for image in images)
+    return cached, failed, transferred, reasons
+
+
+def make_notifier(url, topic, exchange, publisher):
+    """A function that sends a notification with oslo.messaging as Nova does: a Notifier with
+    the messagingv2 driver on `topic` in the `exchange` (Nova's control_exchange, `nova`).
+
+    Raises ImportError without oslo.messaging.
+    """
+    import oslo_messaging
+    from oslo_config import cfg
+
+    conf = cfg.ConfigOpts()
+    conf(args=[], default_config_files=[], default_config_dirs=[])
+    oslo_messaging.set_transport_defaults(control_exchange=exchange)
+    transport = oslo_messaging.get_notification_transport(conf, url=url)
+    notifier = oslo_messaging.Notifier(transport, publisher_id=publisher, driver="messagingv2",
+                                       topics=[topic], retry=1)
+
+    def send(note):
+        getattr(notifier, note["priority"].lower())({}, note["event_type"], note["payload"])
+    return send
+
+
+class Aggregate:
+    """One aggregate's share of the run: its hosts and the progress reported so far."""
+
+    def __init__(self, ident, uuid_, name, hosts):
+        self.id = ident
+        self.uuid = uuid_
+        self.name = name
+        self.hosts = list(hosts)
+        self.index = 0
+        self.started = False
+        self.ended = False
+
+    def data(self):
+        return {"id": self.id, "uuid": self.uuid, "name": self.name,
+                "hosts": list(self.hosts), "metadata": {}}
+
+
+class Run:
+    """The state of one playbook run and the notifications it produces.
+
+    `identity` maps a host name to its aggregate (id, uuid, name); hosts are added per play with
+    all their serial batches at once, so index and total span the whole run.
+    """
+
+    def __init__(self, publisher=None, clock=time.time):
+        self.publisher = publisher or publisher_id()
+        self.clock = clock
+        self.started_at = clock()
+        self.aggregates = {}
+        self.host_aggregate = {}
+        self.hosts = {}
+        self.image_failures = {}
+        self.bytes_downloaded = 0
+
+    def add_hosts(self, hosts):
+        """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play."""
+        for host, key in hosts:
+            key = tuple(key)
+            if host in self.host_aggregate:
+                continue
+            aggregate = self.aggregates.get(key)
+            if aggregate is None:
+                aggregate = self.aggregates[key] = Aggregate(key[0], key[1], key[2], [])
+            aggregate.hosts.append(host)
+            self.host_aggregate[host] = key
+
+    def _notify(self, event, name, version, data, now):
+        return envelope(event, name, version, data, self.publisher, now)
+
+    def start(self, host, now):
+        """The start notifications due before `host` reports (one per aggregate, once)."""
+        if host not in self.host_aggregate:
+            self.add_hosts([(host, (None, None, None))])
+        aggregate = self.aggregates[self.host_aggregate[host]]
+        if aggregate.started:
+            return []
+        aggregate.started = True
+        return [self._notify("start", "AggregatePayload", "1.1", aggregate.data(), now)]
+
+    def start_hosts(self, hosts):
+        """The start notifications of the aggregates of `hosts` (a caching task starts)."""
+        now, notes = self.clock(), []
+        for host in hosts:
+            if host in self.host_aggregate:
+                notes.extend(self.start(host, now))
+        return notes
+
+    def result(self, host, status, result, planned_ids):
+        """Record one host's cache_image result: (notifications, terminal line)."""
+        now = self.clock()
+        notes = self.start(host, now)
+        aggregate = self.aggregates[self.host_aggregate[host]]
+        cached, failed, transferred, reasons = host_outcome(result, status, planned_ids)
+        aggregate.index += 1
+        total = max(len(aggregate.hosts), aggregate.index)
+        record = self.hosts.setdefault(host, {"status": "ok", "images_cached": [],
+                                              "images_failed": [], "reasons": {}})
+        if status != "ok" or failed:
+            record["status"] = status if status != "ok" else "failed"
+        record["images_cached"] = cached
+        record["images_failed"] = failed
+        record["reasons"].update(reasons)
+        for image_id in failed:
+            self.image_failures[image_id] = self.image_failures.get(image_id, 0) + 1
+        self.bytes_downloaded += transferred
+        data = {"id": aggregate.id, "uuid": aggregate.uuid, "name": aggregate.name,
+                "host": host, "index": aggregate.index, "total": total,
+                "images_cached": cached, "images_failed": failed}
+        notes.append(self._notify("progress", "AggregateCachePayload", "1.0", data, now))
+        line = progress_line(aggregate.index, total, host, len(cached), len(failed),
+                             now - self.started_at)
+        return notes, line
+
+    def end(self):
+        """The end notifications of the aggregates that started and have not ended."""
+        notes, now = [], self.clock()
+        for aggregate in self.aggregates.values():
+            if aggregate.started and not aggregate.ended:
+                aggregate.ended = True
+                notes.append(self._notify("end", "AggregatePayload", "1.1", aggregate.data(), now))
+        return notes
+
+    def summary(self):
+        """The run's summary, as a JSON-able dict."""
+        failing = dict((host, {"status": record["status"], "reasons": record["reasons"]})
+                       for host, record in sorted(self.hosts.items())
+                       if record["status"] != "ok")
+        return {
+            "hosts_completed": len(self.hosts),
+            "errors": sum(len(record["images_failed"]) for record in self.hosts.values()),
+            "elapsed": round(self.clock() - self.started_at, 3),
+            "failing_hosts": failing,
+            "image_failures": dict(sorted(self.image_failures.items())),
+            "bytes_downloaded": self.bytes_downloaded,
+        }
+
+
+def summary_lines(summary):
+    """The summary for the terminal, like the watcher in Nova's pre-cache announcement."""
+    lines = ["Completed %d hosts, %d errors in %s, %d bytes downloaded" % (
+        summary["hosts_completed"], summary["errors"], format_duration(summary["elapsed"]),
+        summary["bytes_downloaded"])]
+    if summary["failing_hosts"]:
+        lines.append("Errors from hosts:")
+        for host, record in summary["failing_hosts"].items():
+            reasons = "; ".join("%s: %s" % (image, why) if image else why
+                                for image, why in sorted(record["reasons"].items()))
+            lines.append("  %s (%s): %s" % (host, record["status"], reasons))
+    for image, count in summary["image_failures"].items():
+        lines.append("Image %s failed %d time%s" % (image, count, "" if count == 1 else "s"))
+    return lines

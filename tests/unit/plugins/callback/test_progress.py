@@ -1,0 +1,372 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The progress callback fed cache_image results shaped as the module returns them.
+
+The results follow cache_image's RETURN (images with action/bytes_transferred/msg,
+images_cached, images_failed, images_unsupported) and what Ansible hands callbacks for
+unreachable hosts; the notifications are checked whole, with a fixed clock and message ids.
+"""
+
+import itertools
+import json
+import sys
+
+import pytest
+
+from ansible.inventory.host import Host
+from ansible.playbook.task import Task
+from ansible.plugins.loader import callback_loader
+
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+
+NAME = "openstack_ops.precache.progress"
+IMG_A = "c3b84ecf-43e9-4c6c-adfd-ab6db0e2bca2"
+IMG_B = "4d8c2a1e-0b7e-4a39-9d51-0f3c6a4c1b22"
+AGG = {"nova_aggregates": ["my-application", "other"], "nova_aggregate_ids": [2, 7],
+       "nova_aggregate_uuids": ["cf6aa111-cade-4477-a185-a5c869bc3954", "x"]}
+PUBLISHER = "ansible-precache:controller"
+
+
+class Result:
+    """What Ansible passes to v2_runner_on_*: the host, the task and the result dict."""
+
+    def __init__(self, host, task, result):
+        self._host = host
+        self._task = task
+        self._result = result
+
+
+class Inventory:
+    def __init__(self, hosts):
+        self.hosts = hosts
+        self.calls = []
+
+    def get_hosts(self, pattern, ignore_restrictions=False):
+        self.calls.append((pattern, ignore_restrictions))
+        return self.hosts
+
+
+class Manager:
+    def __init__(self, inventory):
+        self._inventory = inventory
+
+
+class Play:
+    def __init__(self, inventory, uuid_="play-1"):
+        self.hosts = "computes"
+        self._uuid = uuid_
+        self._manager = Manager(inventory)
+
+    def get_variable_manager(self):
+        return self._manager
+
+
+class Display:
+    def __init__(self):
+        self.lines = []
+        self.warnings = []
+
+    def display(self, msg, **kwargs):
+        self.lines.append(msg)
+
+    def warning(self, msg, **kwargs):
+        self.warnings.append(msg)
+
+
+def make_host(name, **hostvars):
+    host = Host(name)
+    for key, value in hostvars.items():
+        host.set_variable(key, value)
+    return host
+
+
+def make_task(action="openstack_ops.precache.cache_image", images="{{ plan }}"):
+    task = Task()
+    task.action = action
+    task.args = {"images": images}
+    task._resolved_action = action
+    return task
+
+
+def image(image_id, action, transferred=0, msg=""):
+    return {"id": image_id, "action": action, "path": "/var/lib/nova/instances/_base/x",
+            "format": "raw", "size": 3, "bytes_transferred": transferred, "seconds": 0.5,
+            "msg": msg}
+
+
+def ok_result(cached, transferred=1048576, check=False):
+    images = [image(i, "downloaded", 0 if check else transferred, "downloaded") for i in cached]
+    return {"changed": True, "images": images, "images_cached": list(cached),
+            "images_failed": [], "images_unsupported": [], "stale_temps_removed": [],
+            "cache_dir": "/var/lib/nova/instances/_base",
+            "invocation": {"module_args": {"images": [{"id": i} for i in cached]}}}
+
+
+def failed_result():
+    images = [image(IMG_A, "refreshed", 0, "refreshed"),
+              image(IMG_B, "failed", 2048, "image %s: sha512 mismatch after 2.0 KiB; the "
+                    "download was discarded" % IMG_B)]
+    return {"failed": True, "changed": False, "msg": "1 of 2 images failed", "images": images,
+            "images_cached": [IMG_A], "images_failed": [IMG_B], "images_unsupported": [],
+            "invocation": {"module_args": {"images": [{"id": IMG_A}, {"id": IMG_B}]}}}
+
+
+def unreachable_result():
+    return {"unreachable": True, "changed": False,
+            "msg": "Failed to connect to the host via ssh: Connection refused"}
+
+
+@pytest.fixture
+def clock():
+    ticks = itertools.count(1000, 10)
+    return lambda: next(ticks)
+
+
+@pytest.fixture(autouse=True)
+def message_ids(monkeypatch):
+    ids = ("00000000-0000-4000-8000-%012d" % n for n in itertools.count(1))
+    monkeypatch.setattr(_progress.uuid, "uuid4", lambda: next(ids))
+
+
+@pytest.fixture
+def callback(tmp_path, clock):
+    def make(**options):
+        plugin = callback_loader.get(NAME)
+        direct = {"progress_file": str(tmp_path / "progress.jsonl"),
+                  "summary_file": str(tmp_path / "summary.json")}
+        direct.update(options)
+        plugin.set_options(direct=direct)
+        plugin._display = Display()
+        plugin.run = _progress.Run(publisher=PUBLISHER, clock=clock)
+        return plugin
+    return make
+
+
+def lines(tmp_path):
+    with open(str(tmp_path / "progress.jsonl")) as handle:
+        return [json.loads(line) for line in handle]
+
+
+def envelope(event, name, version, data, timestamp, number):
+    return {"priority": "INFO", "event_type": "aggregate.cache_images." + event,
+            "publisher_id": PUBLISHER, "timestamp": timestamp,
+            "message_id": "00000000-0000-4000-8000-%012d" % number,
+            "payload": {"nova_object.name": name, "nova_object.namespace": "nova",
+                        "nova_object.version": version, "nova_object.data": data}}
+
+
+def agg_data(hosts):
+    return {"id": 2, "uuid": "cf6aa111-cade-4477-a185-a5c869bc3954", "name": "my-application",
+            "hosts": hosts, "metadata": {}}
+
+
+def progress_data(host, index, total, cached, failed):
+    data = dict(agg_data([]), host=host, index=index, total=total, images_cached=cached,
+                images_failed=failed)
+    del data["hosts"], data["metadata"]
+    return data
+
+
+def test_two_serial_batches_ok_failed_unreachable(callback, tmp_path):
+    plugin = callback()
+    hosts = [make_host("compute%d" % n, **AGG) for n in (1, 2, 3)]
+    inventory = Inventory(hosts)
+    task = make_task()
+    # Batch one: compute1 ok, compute2 failed on one image.
+    plugin.v2_playbook_on_play_start(Play(inventory))
+    plugin.v2_playbook_on_task_start(task, False)
+    plugin.v2_runner_on_ok(Result(hosts[0], task, ok_result([IMG_A, IMG_B])))
+    plugin.v2_runner_on_failed(Result(hosts[1], task, failed_result()))
+    # Batch two: the same play again (a copy with the same uuid), compute3 unreachable.
+    plugin.v2_playbook_on_play_start(Play(inventory))
+    plugin.v2_playbook_on_task_start(task, False)
+    plugin.v2_runner_on_unreachable(Result(hosts[2], task, unreachable_result()))
+    plugin.v2_playbook_on_stats(None)
+
+    assert inventory.calls == [("computes", True)]
+    names = ["compute1", "compute2", "compute3"]
+    assert lines(tmp_path) == [
+        envelope("start", "AggregatePayload", "1.1", agg_data(names),
+                 "1970-01-01 00:16:50.000000", 1),
+        envelope("progress", "AggregateCachePayload", "1.0",
+                 progress_data("compute1", 1, 3, [IMG_A, IMG_B], []),
+                 "1970-01-01 00:17:00.000000", 2),
+        envelope("progress", "AggregateCachePayload", "1.0",
+                 progress_data("compute2", 2, 3, [IMG_A], [IMG_B]),
+                 "1970-01-01 00:17:10.000000", 3),
+        envelope("progress", "AggregateCachePayload", "1.0",
+                 progress_data("compute3", 3, 3, [], [IMG_A, IMG_B]),
+                 "1970-01-01 00:17:30.000000", 4),
+        envelope("end", "AggregatePayload", "1.1", agg_data(names),
+                 "1970-01-01 00:17:40.000000", 5),
+    ]
+    assert plugin._display.lines[:3] == [
+        "host 1/3 compute1: 2 cached, 0 failed (33%, ETA 0:40)",
+        "host 2/3 compute2: 1 cached, 1 failed (67%, ETA 0:15)",
+        "host 3/3 compute3: 0 cached, 2 failed (100%, ETA 0:00)",
+    ]
+    sha_msg = "image %s: sha512 mismatch after 2.0 KiB; the download was discarded" % IMG_B
+    unreachable = "Failed to connect to the host via ssh: Connection refused"
+    expected = {
+        "hosts_completed": 3,
+        "errors": 3,
+        "elapsed": 70,
+        "failing_hosts": {
+            "compute2": {"status": "failed", "reasons": {IMG_B: sha_msg}},
+            "compute3": {"status": "unreachable",
+                         "reasons": {IMG_A: unreachable, IMG_B: unreachable}},
+        },
+        "image_failures": {IMG_A: 1, IMG_B: 2},
+        "bytes_downloaded": 2 * 1048576 + 2048,
+    }
+    with open(str(tmp_path / "summary.json")) as handle:
+        assert json.load(handle) == expected
+    assert plugin._display.lines[3:] == [
+        "Completed 3 hosts, 3 errors in 1:10, 2099200 bytes downloaded",
+        "Errors from hosts:",
+        "  compute2 (failed): %s: %s" % (IMG_B, sha_msg),
+        "  compute3 (unreachable): %s: %s; %s: %s" % (IMG_B, unreachable, IMG_A, unreachable),
+        "Image %s failed 2 times" % IMG_B,
+        "Image %s failed 1 time" % IMG_A,
+    ]
+    assert plugin._display.warnings == []
+
+
+def test_check_mode_and_other_tasks(callback, tmp_path):
+    plugin = callback(aggregate_id=9, aggregate_name="rollout")
+    host = make_host("compute1", **AGG)
+    plugin.v2_playbook_on_play_start(Play(Inventory([host])))
+    # A task named like ours but running another module is not counted.
+    other = make_task(action="ansible.builtin.debug")
+    other.name = "openstack_ops.precache.cache_image"
+    plugin.v2_runner_on_ok(Result(host, other, {"msg": "hi"}))
+    plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A], check=True)))
+    plugin.v2_playbook_on_stats(None)
+    notes = lines(tmp_path)
+    assert [n["event_type"] for n in notes] == [
+        "aggregate.cache_images.start", "aggregate.cache_images.progress",
+        "aggregate.cache_images.end"]
+    data = notes[1]["payload"]["nova_object.data"]
+    assert data == {"id": 9, "uuid": None, "name": "rollout", "host": "compute1", "index": 1,
+                    "total": 1, "images_cached": [IMG_A], "images_failed": []}
+    with open(str(tmp_path / "summary.json")) as handle:
+        summary = json.load(handle)
+    assert summary["bytes_downloaded"] == 0
+    assert summary["failing_hosts"] == {}
+    assert plugin._display.lines[0] == "host 1/1 compute1: 1 cached, 0 failed (100%, ETA 0:00)"
+
+
+def test_several_aggregates(callback, tmp_path):
+    plugin = callback()
+    hosts = [make_host("a1", nova_aggregates=["a"], nova_aggregate_ids=[1],
+                       nova_aggregate_uuids=["ua"]),
+             make_host("b1", nova_aggregates=["b"], nova_aggregate_ids=[2],
+                       nova_aggregate_uuids=["ub"]),
+             make_host("a2", nova_aggregates=["a"], nova_aggregate_ids=[1],
+                       nova_aggregate_uuids=["ua"])]
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts)))
+    for host in hosts:
+        plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    seen = [(n["event_type"].rsplit(".", 1)[1], n["payload"]["nova_object.data"]["name"],
+             n["payload"]["nova_object.data"].get("index"),
+             n["payload"]["nova_object.data"].get("total")) for n in lines(tmp_path)]
+    assert seen == [("start", "a", None, None), ("progress", "a", 1, 2),
+                    ("start", "b", None, None), ("progress", "b", 1, 1),
+                    ("progress", "a", 2, 2), ("end", "a", None, None),
+                    ("end", "b", None, None)]
+
+
+def bus_up(monkeypatch, plugin):
+    monkeypatch.setattr(sys.modules[type(plugin).__module__], "_bus_reachable",
+                        lambda url: None)
+
+
+def test_bus_with_a_fake_notifier(monkeypatch):
+    sent, made = [], []
+
+    def factory(url, topic, exchange, publisher):
+        made.append((url, topic, exchange))
+        return sent.append
+
+    plugin = callback_loader.get(NAME)
+    bus_up(monkeypatch, plugin)
+    plugin.notifier_factory = factory
+    plugin._display = Display()
+    plugin.set_options(direct={"transport_url": "rabbit://u:p@127.0.0.1:5672/"})
+    plugin.run = _progress.Run(publisher=PUBLISHER, clock=lambda: 0)
+    host = make_host("compute1")
+    plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    assert made == [("rabbit://u:p@127.0.0.1:5672/", "versioned_notifications", "nova")]
+    assert [n["event_type"] for n in sent] == [
+        "aggregate.cache_images.start", "aggregate.cache_images.progress",
+        "aggregate.cache_images.end"]
+    assert plugin._display.warnings == []
+
+
+def test_bus_failures_are_warnings(monkeypatch):
+    plugin = callback_loader.get(NAME)
+    plugin._display = Display()
+
+    def broken(note):
+        raise RuntimeError("connection reset")
+
+    plugin.notifier_factory = lambda *args: broken
+    bus_up(monkeypatch, plugin)
+    plugin.set_options(direct={"transport_url": "rabbit://127.0.0.1:1/"})
+    host = make_host("compute1")
+    plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_runner_on_ok(Result(make_host("compute2"), make_task(), ok_result([IMG_A])))
+    assert plugin._display.warnings == [
+        "progress: sending to the bus failed, stopped sending: connection reset"]
+
+
+def test_bus_down_or_missing_library(monkeypatch):
+    plugin = callback_loader.get(NAME)
+    plugin._display = Display()
+    # Nothing listens on port 1 of the loopback.
+    plugin.set_options(direct={"transport_url": "rabbit://guest:guest@127.0.0.1:1/"})
+    assert plugin.notifier is None
+    assert len(plugin._display.warnings) == 1
+    assert "does not answer" in plugin._display.warnings[0]
+
+    def missing(*args):
+        raise ImportError("No module named 'oslo_messaging'")
+
+    plugin = callback_loader.get(NAME)
+    plugin._display = Display()
+    plugin.notifier_factory = missing
+    bus_up(monkeypatch, plugin)
+    plugin.set_options(direct={"transport_url": "rabbit://127.0.0.1:5672/"})
+    assert plugin._display.warnings == [
+        "progress: oslo.messaging is not installed; notifications are not sent to the bus "
+        "(pip install oslo.messaging)"]
+
+
+@pytest.mark.parametrize("index,total,elapsed,line", [
+    (68, 95, 68 * 0.6, "host 68/95 compute68: 1 cached, 0 failed (72%, ETA 0:16)"),
+    (1, 95, 60, "host 1/95 compute68: 1 cached, 0 failed (1%, ETA 1:34:00)"),
+])
+def test_progress_line(index, total, elapsed, line):
+    assert _progress.progress_line(index, total, "compute68", 1, 0, elapsed) == line
+
+
+def test_make_notifier_needs_oslo_messaging():
+    try:
+        import oslo_messaging  # noqa: F401 pylint: disable=unused-import
+    except ImportError:
+        with pytest.raises(ImportError):
+            _progress.make_notifier("rabbit://127.0.0.1:5672/", "versioned_notifications", "nova",
+                                    PUBLISHER)
+    else:
+        pytest.skip("oslo.messaging is installed; the test bed's bus test covers it")
+
+
+@pytest.mark.parametrize("images,ids", [
+    ([{"id": IMG_A}, {"id": "{{ plan.id }}"}, IMG_B], [IMG_A, IMG_B]),
+    ("{{ images }}", []),
+    (None, []),
+])
+def test_image_ids(images, ids):
+    assert _progress.image_ids(images) == ids
