@@ -7,14 +7,15 @@ set -euo pipefail
 config=../../integration_config.yml
 inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
 
+images=../setup_testbed_images/files/testbed_images.py
 work=$(mktemp -d)
 cleanup() {
-    [ -f "$work/plan.json" ] && python files/publish.py "$config" --delete "$work/plan.json"
+    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-python files/publish.py "$config" > "$work/plan.json"
+python "$images" "$config" publish small:raw:4:1 > "$work/plan.json"
 
 export ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress
 export PRECACHE_PROGRESS_FILE=$work/progress.jsonl

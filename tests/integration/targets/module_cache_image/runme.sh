@@ -9,16 +9,18 @@ inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["tes
 glance=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["glance"]["endpoint"])' "$config")
 glance=${glance#http://}
 
+images=../setup_testbed_images/files/testbed_images.py
 work=$(mktemp -d)
 pids=()
 cleanup() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/plan.json" ] && python files/delete_images.py "$config" "$work/plan.json"
+    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
     rm -rf "$work"
 }
 trap cleanup EXIT
 
-python files/publish.py "$config" > "$work/plan.json"
+python "$images" "$config" publish qcow2:qcow2:64:8 raw:raw:32:8 resume:raw:48:24 small:raw:8:3 \
+    > "$work/plan.json"
 # 25990: the first two connections break after 1 MiB (resume); 25991: the first one does, then
 # nothing listens any more (Glance gone).
 python files/cutting_proxy.py --listen 25990 --target "$glance" --after 1048576 --cuts 2 &

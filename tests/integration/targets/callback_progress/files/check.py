@@ -7,7 +7,7 @@ NOVA_KEYS = ["message_id", "payload", "priority", "publisher_id", "timestamp", "
 
 def check(progress_path, summary_path, plan_path, aggregate, downloaded):
     with open(plan_path) as handle:
-        image = json.load(handle)["image"]
+        image = json.load(handle)["plan"]["small"]
     with open(progress_path) as handle:
         notes = [json.loads(line) for line in handle]
     hosts = ["compute1", "compute2", "compute3"]
