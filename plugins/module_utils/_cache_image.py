@@ -21,8 +21,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._image_form
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
 
-DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED = "downloaded", "refreshed", "failed", "unsupported"
+DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
+    "downloaded", "refreshed", "failed", "unsupported", "skipped")
 CACHEABLE_CONTAINER_FORMATS = ("bare",)
+NOT_CACHED = "not cached here, and download_missing is false"
 
 
 def data_url(image, image_endpoint):
@@ -72,7 +74,8 @@ class ImageCacher:
     """Caches the images of one plan on this host; one instance per module run."""
 
     def __init__(self, settings, qemu_img, convert, uid, gid, mode, lock_timeout,
-                 download_options, image_endpoint=None, auth_token=None, check_mode=False):
+                 download_options, image_endpoint=None, auth_token=None, check_mode=False,
+                 download_missing=True):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
@@ -82,6 +85,7 @@ class ImageCacher:
         self.image_endpoint = image_endpoint
         self.headers = {"X-Auth-Token": auth_token} if auth_token else {}
         self.check_mode = check_mode
+        self.download_missing = download_missing
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
@@ -108,6 +112,9 @@ class ImageCacher:
             raise cache.CacheError("container_format %s: Nova caches only bare images"
                                    % container_format)
         path = record["path"]
+        if not self.download_missing and not os.path.lexists(path):
+            record.update(action=SKIPPED, msg=NOT_CACHED)
+            return
         if self.check_mode:
             exists = os.path.exists(path)
             record.update(action=REFRESHED if exists else DOWNLOADED,
@@ -119,8 +126,11 @@ class ImageCacher:
         with lock:
             if os.path.lexists(path):
                 self._refresh(image, path, record)
-            else:
+            elif self.download_missing:
                 self._download(image, name, path, record)
+            else:
+                # Nova removed it while we waited for the lock.
+                record.update(action=SKIPPED, msg=NOT_CACHED)
 
     def _refresh(self, image, path, record):
         """Trust a present base file only when Nova would accept it, then refresh its mtime."""
@@ -190,4 +200,5 @@ def summarize(records):
         "images_cached": [r["id"] for r in records if r["action"] in (DOWNLOADED, REFRESHED)],
         "images_failed": [r["id"] for r in records if r["action"] == FAILED],
         "images_unsupported": [r["id"] for r in records if r["action"] == UNSUPPORTED],
+        "images_skipped": [r["id"] for r in records if r["action"] == SKIPPED],
     }

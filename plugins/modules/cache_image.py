@@ -129,6 +129,13 @@ options:
       - Permissions of the cached files, as Nova's own base files have them.
     type: raw
     default: '0644'
+  download_missing:
+    description:
+      - Whether to download the images that are not cached yet. With V(false) only the images
+        already cached are checked and refreshed, and the others are reported V(skipped): a
+        keep-warm run that needs no token and never loads Glance.
+    type: bool
+    default: true
   lock_timeout:
     description:
       - Seconds to wait for Nova's lock on an image's file (held while nova-compute
@@ -187,7 +194,8 @@ images:
       description: Glance image id.
       type: str
     action:
-      description: V(downloaded), V(refreshed), V(failed) or V(unsupported).
+      description: V(downloaded), V(refreshed), V(failed), V(unsupported), or V(skipped) (not
+        cached, and O(download_missing) is false).
       type: str
     path:
       description: The base file in Nova's cache.
@@ -219,6 +227,11 @@ images_failed:
   elements: str
 images_unsupported:
   description: Ids of the images this host cannot cache locally (an rbd host).
+  returned: always
+  type: list
+  elements: str
+images_skipped:
+  description: Ids of the images not cached here and not downloaded (O(download_missing) is false).
   returned: always
   type: list
   elements: str
@@ -264,6 +277,7 @@ ARGUMENT_SPEC = dict(
     owner=dict(type="str"),
     group=dict(type="str"),
     mode=dict(type="raw", default="0644"),
+    download_missing=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=600),
     rate_limit=dict(type="str"),
     timeout=dict(type="int", default=60),
@@ -303,7 +317,7 @@ class CacheImageModule:
                  validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
                  client_cert=params["client_cert"], client_key=params["client_key"]),
             image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
-            check_mode=self.module.check_mode)
+            check_mode=self.module.check_mode, download_missing=params["download_missing"])
         stale = [] if self.module.check_mode else clean_stale_temps(settings.cache_dir)
         records = [cacher.cache(image) for image in params["images"]]
         downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]

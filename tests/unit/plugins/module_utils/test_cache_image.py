@@ -77,7 +77,7 @@ def publish(glance, disk_format, name="image"):
             "os_hash_algo": "sha512", "os_hash_value": hashlib.sha512(data).hexdigest()}, raw
 
 
-def cacher(host, qemu, convert=None, check_mode=False, extra_conf=""):
+def cacher(host, qemu, convert=None, check_mode=False, extra_conf="", download_missing=True):
     root, conf = host
     if extra_conf:
         with open(conf, "a") as handle:
@@ -86,7 +86,8 @@ def cacher(host, qemu, convert=None, check_mode=False, extra_conf=""):
     convert = settings.force_raw_images if convert is None else convert
     return _cache_image.ImageCacher(
         settings, qemu, convert, os.getuid(), os.getgid(), 0o644, lock_timeout=5,
-        download_options={"retries": 0, "timeout": 10}, check_mode=check_mode)
+        download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
+        download_missing=download_missing)
 
 
 def base_dir(host):
@@ -129,6 +130,23 @@ def test_present_image_is_refreshed_not_downloaded(host, glance, qemu):
     second = cacher(host, qemu).cache(image)
     assert second["action"] == "refreshed" and second["bytes_transferred"] == 0
     assert time.time() - os.stat(first["path"]).st_mtime < 3600
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_keep_warm_refreshes_cached_images_and_skips_the_others(host, glance, qemu, check_mode):
+    cached, _raw = publish(glance, "qcow2")
+    cacher(host, qemu).cache(cached)
+    old = time.time() - 3 * 86400
+    os.utime(os.path.join(base_dir(host), cache_name(IMAGE_ID)), (old, old))
+    missing = dict(cached, id="0c7e9d0e-5a55-4a7c-8f4e-2b3c1d9e8f70")
+    warm = cacher(host, qemu, check_mode=check_mode, download_missing=False)
+    records = [warm.cache(cached), warm.cache(missing)]
+    assert [r["action"] for r in records] == ["refreshed", "skipped"]
+    assert our_files(host) == [cache_name(IMAGE_ID)]
+    assert not os.path.exists(os.path.join(host[0], "instances", "locks",
+                                           "nova-" + cache_name(missing["id"])))
+    age = time.time() - os.stat(records[0]["path"]).st_mtime
+    assert (age > 86400) == check_mode
 
 
 def test_hash_mismatch_fails_and_leaves_nothing(host, glance, qemu):
@@ -196,6 +214,8 @@ def test_image_without_url_uses_the_endpoint():
 
 def test_summary_uses_novas_meaning():
     records = [{"id": "a", "action": "downloaded"}, {"id": "b", "action": "refreshed"},
-               {"id": "c", "action": "failed"}, {"id": "d", "action": "unsupported"}]
+               {"id": "c", "action": "failed"}, {"id": "d", "action": "unsupported"},
+               {"id": "e", "action": "skipped"}]
     assert _cache_image.summarize(records) == {
-        "images_cached": ["a", "b"], "images_failed": ["c"], "images_unsupported": ["d"]}
+        "images_cached": ["a", "b"], "images_failed": ["c"], "images_unsupported": ["d"],
+        "images_skipped": ["e"]}

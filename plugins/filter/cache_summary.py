@@ -1,0 +1,119 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0), or at your
+# option the GNU General Public License version 3 or later (https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The summary of a pre-cache run from the hosts' registered cache_image results."""
+
+DOCUMENTATION = r"""
+name: cache_summary
+short_description: Summarize a pre-cache run from the hosts' cache_image results
+version_added: 0.1.0
+description:
+  - Turns the registered results of M(openstack_ops.precache.cache_image) on a list of hosts into
+    the summary that Nova's pre-cache watcher prints and the
+    P(openstack_ops.precache.progress#callback) callback writes, plus the lines to print.
+  - A failed or unreachable host whose result does not list its images has every image of the
+    plan failed. A host without a result is listed in C(hosts_not_attempted).
+positional: _input, hostvars
+options:
+  _input:
+    description: The hosts, such as C(ansible_play_hosts_all).
+    type: list
+    elements: str
+    required: true
+  hostvars:
+    description: Ansible's C(hostvars).
+    type: dict
+    required: true
+  images:
+    description: The download plan (what C(validate_images) returns in C(images)), or image ids.
+    type: list
+    elements: raw
+    default: []
+  started_at:
+    description: When the run started, in seconds since the epoch, for C(elapsed).
+    type: float
+  result_var:
+    description: The variable each host registered the result of C(cache_image) in.
+    type: str
+    default: precache_result
+"""
+
+EXAMPLES = r"""
+- name: Print what the run did
+  ansible.builtin.debug:
+    msg: "{{ (ansible_play_hosts_all | openstack_ops.precache.cache_summary(hostvars, images=plan.images)).lines }}"
+  run_once: true
+"""
+
+RETURN = r"""
+_value:
+  description: The summary.
+  type: dict
+  contains:
+    hosts_completed:
+      description: Hosts with a result.
+      type: int
+    errors:
+      description: Images that failed, summed over the hosts.
+      type: int
+    elapsed:
+      description: Seconds since O(started_at).
+      type: float
+    failing_hosts:
+      description: For each host that failed, its status and, per image id, why.
+      type: dict
+    image_failures:
+      description: For each image id, on how many hosts it failed.
+      type: dict
+    bytes_downloaded:
+      description: Bytes downloaded from Glance, summed over the hosts.
+      type: int
+    hosts_not_attempted:
+      description: Hosts without a result (the rollout stopped before them).
+      type: list
+      elements: str
+    lines:
+      description: The summary as lines of text.
+      type: list
+      elements: str
+"""
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+
+
+def _status(result):
+    if result.get("unreachable"):
+        return "unreachable"
+    return "failed" if result.get("failed") else "ok"
+
+
+def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result"):
+    """The run's summary (see DOCUMENTATION)."""
+    if not isinstance(hosts, (list, tuple)):
+        raise AnsibleFilterError("cache_summary: the input must be a list of hosts, not %s"
+                                 % type(hosts).__name__)
+    run = _progress.Run()
+    if started_at is not None:
+        run.started_at = float(started_at)
+    planned = _progress.image_ids(list(images or []))
+    not_attempted = []
+    for host in hosts:
+        result = hostvars[host].get(result_var)
+        if not isinstance(result, dict) or result.get("skipped"):
+            not_attempted.append(host)
+            continue
+        run.result(host, _status(result), result, planned)
+    summary = run.summary()
+    summary["hosts_not_attempted"] = not_attempted
+    summary["lines"] = _progress.summary_lines(summary)
+    if not_attempted:
+        summary["lines"].append("Not attempted: %s" % ", ".join(not_attempted))
+    return summary
+
+
+class FilterModule:
+
+    def filters(self):
+        return {"cache_summary": cache_summary}
