@@ -22,8 +22,17 @@ description:
     C(versioned_notifications) receives them. A missing oslo.messaging or an unreachable bus is
     a warning, never a failed run.
   - The aggregate of a host is taken from the options, else from the host variables the
-    P(openstack_ops.precache.aggregates#inventory) inventory sets (the first of
-    C(nova_aggregate_ids), C(nova_aggregate_uuids) and C(nova_aggregates)).
+    P(openstack_ops.precache.aggregates#inventory) inventory sets (C(nova_aggregate_ids),
+    C(nova_aggregate_uuids) and C(nova_aggregates), lists in the same order). That is the
+    host's first aggregate or, when the play has a variable C(precache_aggregates), the first
+    of the host's aggregates whose name it lists.
+  - C(precache_aggregates) is a list of Nova aggregate names, or one name as a string. It may be
+    a template over the play's variables and extra vars (for example V({{ aggregate }})); it is
+    templated once when the play starts, without any host's variables. A host in none of the
+    aggregates it lists is reported under its first aggregate; a value that cannot be templated
+    or is not a list of names is a warning, and is not used.
+  - Only the plays that run C(cache_image) count their hosts, so a play that validates or reports
+    over other hosts changes no total.
 requirements:
   - oslo.messaging, only for O(transport_url)
 options:
@@ -72,7 +81,9 @@ options:
       - section: callback_progress
         key: exchange
   aggregate_id:
-    description: Id of the aggregate for every host, instead of the hosts' variables.
+    description:
+      - Id of the aggregate for every host, instead of the hosts' variables and the play's
+        C(precache_aggregates).
     type: int
     env:
       - name: PRECACHE_PROGRESS_AGGREGATE_ID
@@ -80,7 +91,9 @@ options:
       - section: callback_progress
         key: aggregate_id
   aggregate_uuid:
-    description: UUID of the aggregate for every host, instead of the hosts' variables.
+    description:
+      - UUID of the aggregate for every host, instead of the hosts' variables and the play's
+        C(precache_aggregates).
     type: str
     env:
       - name: PRECACHE_PROGRESS_AGGREGATE_UUID
@@ -88,7 +101,9 @@ options:
       - section: callback_progress
         key: aggregate_uuid
   aggregate_name:
-    description: Name of the aggregate for every host, instead of the hosts' variables.
+    description:
+      - Name of the aggregate for every host, instead of the hosts' variables and the play's
+        C(precache_aggregates).
     type: str
     env:
       - name: PRECACHE_PROGRESS_AGGREGATE_NAME
@@ -102,6 +117,7 @@ import socket
 from urllib.parse import urlsplit
 
 from ansible.plugins.callback import CallbackBase
+from ansible.template import Templar
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
 
@@ -131,7 +147,9 @@ class CallbackModule(CallbackBase):
         self._plays = set()
         self._task_images = {}
         self._play_hosts = []
+        self._play_members = []
         self._progress = None
+        self._wanted = None
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options,
@@ -172,19 +190,29 @@ class CallbackModule(CallbackBase):
                     self._display.warning("progress: sending to the bus failed, stopped "
                                           "sending: %s" % exc)
 
-    def _identity(self, host):
-        ident = self.get_option("aggregate_id")
-        uuid_ = self.get_option("aggregate_uuid")
-        name = self.get_option("aggregate_name")
-        if ident is None and uuid_ is None and name is None:
-            hostvars = getattr(host, "vars", None) or {}
+    def _options_identity(self):
+        identity = (self.get_option("aggregate_id"), self.get_option("aggregate_uuid"),
+                    self.get_option("aggregate_name"))
+        return None if identity == (None, None, None) else identity
 
-            def first(key):
-                values = hostvars.get(key) or []
-                return values[0] if isinstance(values, list) and values else None
-            ident, uuid_, name = (first("nova_aggregate_ids"), first("nova_aggregate_uuids"),
-                                  first("nova_aggregates"))
-        return (ident, uuid_, name)
+    def _identity(self, host):
+        return self._options_identity() or _progress.host_aggregate(
+            getattr(host, "vars", None), self._wanted)
+
+    def _play_aggregates(self, play, manager):
+        """The names of the play's precache_aggregates, templated with the play's variables
+        (extra vars included) and no host; None when the play does not set it."""
+        try:
+            variables = manager.get_vars(play=play)
+            if "precache_aggregates" not in variables:
+                return None
+            templar = Templar(loader=play.get_loader(), variables=variables)
+            return _progress.aggregate_names(templar.template(variables["precache_aggregates"]))
+        except Exception as exc:
+            self._display.warning("progress: precache_aggregates of the play '%s' is not used, "
+                                  "hosts are reported under their first aggregate: %s"
+                                  % (getattr(play, "name", None) or "", exc))
+            return None
 
     def v2_playbook_on_play_start(self, play):
         # Called once per serial batch: take the play's hosts of every batch, once.
@@ -192,18 +220,31 @@ class CallbackModule(CallbackBase):
         if key in self._plays:
             return
         self._plays.add(key)
+        self._play_members = []
         manager = play.get_variable_manager()
+        self._wanted = None
+        if manager is not None and self._options_identity() is None:
+            self._wanted = self._play_aggregates(play, manager)
         inventory = getattr(manager, "_inventory", None)
         if inventory is None:
             return
+        # ignore_restrictions: every serial batch; --limit still applies.
         hosts = inventory.get_hosts(play.hosts, ignore_restrictions=True)
-        self.run.add_hosts([(host.name, self._identity(host)) for host in hosts])
+        self._play_members = [(host.name, self._identity(host)) for host in hosts]
         self._play_hosts = [host.name for host in hosts]
+
+    def _register_play_hosts(self):
+        """Count the play's hosts in the run once the play caches: a play that only validates
+        or reports (over other hosts, such as all the candidates) adds none."""
+        if self._play_members:
+            self.run.add_hosts(self._play_members)
+            self._play_members = []
 
     def v2_playbook_on_task_start(self, task, is_conditional):
         # The task is not templated yet: only a literal action is known here; a templated one
         # gets its start with its first result.
         if _progress.is_cache_image(getattr(task, "_resolved_action", None)):
+            self._register_play_hosts()
             self._emit(self.run.start_hosts(self._play_hosts))
 
     def _task_result(self, result, status):
@@ -214,6 +255,7 @@ class CallbackModule(CallbackBase):
             return
         host = getattr(result, "host", None) or result._host
         outcome = getattr(result, "result", None) or result._result
+        self._register_play_hosts()
         if host.name not in self.run.host_aggregate:
             self.run.add_hosts([(host.name, self._identity(host))])
         # The task given to callbacks is not templated: take the plan from the module's

@@ -131,9 +131,9 @@ options:
     default: '0644'
   download_missing:
     description:
-      - Whether to download the images that are not cached yet. With V(false) only the images
-        already cached are checked and refreshed, and the others are reported V(skipped): a
-        keep-warm run that needs no token and never loads Glance.
+      - Whether to download the images that are not cached yet.
+      - With V(false) only the images already cached are checked and refreshed, and the others
+        are reported V(skipped). Such a keep-warm run needs no token and never loads Glance.
     type: bool
     default: true
   lock_timeout:

@@ -13,6 +13,7 @@ import datetime
 import socket
 import time
 import uuid
+import warnings
 
 CACHE_IMAGE_ACTION = "openstack_ops.precache.cache_image"
 PUBLISHER = "ansible-precache"
@@ -110,14 +111,59 @@ def host_outcome(result, status, planned_ids):
     return cached, failed, transferred, reasons
 
 
+def aggregate_names(value):
+    """The names a play's `precache_aggregates` lists, after templating: a list of names or one
+    name as a string. None when the play does not set it; ValueError for anything else.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, (list, tuple)) or not all(
+            isinstance(name, (str, int)) and not isinstance(name, bool) for name in value):
+        raise ValueError("precache_aggregates must be a list of aggregate names or one name, "
+                         "not %r" % (value,))
+    return [str(name) for name in value if str(name)]
+
+
+def host_aggregate(hostvars, wanted=None):
+    """The aggregate (id, uuid, name) a host is reported under, from the host variables the
+    aggregates inventory sets (nova_aggregate_ids, nova_aggregate_uuids and nova_aggregates,
+    lists in the same order).
+
+    With `wanted` (the names of a play's precache_aggregates), the first of the host's own
+    aggregates whose name is wanted; otherwise, or when none is, the host's first aggregate.
+    A host without those variables has (None, None, None).
+    """
+    hostvars = hostvars or {}
+
+    def column(key):
+        values = hostvars.get(key)
+        return values if isinstance(values, list) else []
+    ids, uuids, names = (column("nova_aggregate_ids"), column("nova_aggregate_uuids"),
+                         column("nova_aggregates"))
+    index = 0
+    if wanted:
+        wanted = set(str(name) for name in wanted)
+        index = next((i for i, name in enumerate(names) if str(name) in wanted), 0)
+
+    def at(values):
+        return values[index] if index < len(values) else None
+    return (at(ids), at(uuids), at(names))
+
+
 def make_notifier(url, topic, exchange, publisher):
     """A function that sends a notification with oslo.messaging as Nova does: a Notifier with
     the messagingv2 driver on `topic` in the `exchange` (Nova's control_exchange, `nova`).
 
     Raises ImportError without oslo.messaging.
     """
-    import oslo_messaging
-    from oslo_config import cfg
+    with warnings.catch_warnings():
+        # Its dependencies warn on import (eventlet's deprecation, as a plain Warning), which
+        # nobody running a playbook can act on.
+        warnings.simplefilter("ignore")
+        import oslo_messaging
+        from oslo_config import cfg
 
     conf = cfg.ConfigOpts()
     conf(args=[], default_config_files=[], default_config_dirs=[])
@@ -166,7 +212,10 @@ class Run:
         self.bytes_downloaded = 0
 
     def add_hosts(self, hosts):
-        """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play."""
+        """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play.
+
+        A host keeps the aggregate it was first registered under.
+        """
         for host, key in hosts:
             key = tuple(key)
             if host in self.host_aggregate:

@@ -14,8 +14,16 @@ import sys
 import pytest
 
 from ansible.inventory.host import Host
+from ansible.parsing.dataloader import DataLoader
 from ansible.playbook.task import Task
 from ansible.plugins.loader import callback_loader
+
+try:
+    from ansible.template import trust_as_template
+except ImportError:  # ansible-core before 2.19 templates any string
+
+    def trust_as_template(value):
+        return value
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
 
@@ -47,18 +55,34 @@ class Inventory:
 
 
 class Manager:
-    def __init__(self, inventory):
+    """The variable manager: the inventory, and the play's variables (extra vars included)."""
+
+    def __init__(self, inventory, variables=None):
         self._inventory = inventory
+        self.variables = variables or {}
+
+    def get_vars(self, play=None, **kwargs):
+        assert play is not None and "host" not in kwargs
+        return dict(self.variables, playbook_dir="/tmp")
+
+
+def play_vars(text):
+    """Variables as a playbook's YAML gives them (templates in them are trusted)."""
+    return DataLoader().load(trust_as_template(text))
 
 
 class Play:
-    def __init__(self, inventory, uuid_="play-1"):
+    def __init__(self, inventory, uuid_="play-1", variables=None):
         self.hosts = "computes"
+        self.name = "cache"
         self._uuid = uuid_
-        self._manager = Manager(inventory)
+        self._manager = Manager(inventory, variables)
 
     def get_variable_manager(self):
         return self._manager
+
+    def get_loader(self):
+        return DataLoader()
 
 
 class Display:
@@ -275,6 +299,154 @@ def test_several_aggregates(callback, tmp_path):
                     ("start", "b", None, None), ("progress", "b", 1, 1),
                     ("progress", "a", 2, 2), ("end", "a", None, None),
                     ("end", "b", None, None)]
+
+
+def reported(tmp_path):
+    """(event, host or hosts, aggregate id, name, index, total) of each notification."""
+    seen = []
+    for note in lines(tmp_path):
+        data = note["payload"]["nova_object.data"]
+        seen.append((note["event_type"].rsplit(".", 1)[1], data.get("host", data.get("hosts")),
+                     data["id"], data["uuid"], data["name"], data.get("index"),
+                     data.get("total")))
+    return seen
+
+
+def two_aggregates(name, first, second):
+    """A host in two aggregates, as the aggregates inventory sets its variables."""
+    return make_host(name, nova_aggregates=[first, second],
+                     nova_aggregate_ids=[ord(first[-1]), ord(second[-1])],
+                     nova_aggregate_uuids=["u" + first, "u" + second])
+
+
+def test_play_aggregates_template_over_extra_vars(callback, tmp_path):
+    plugin = callback()
+    # c1 and c2 are in "rollout" second, c3 only in "edge-c": it keeps its first aggregate.
+    hosts = [two_aggregates("c1", "edge-a", "rollout"), two_aggregates("c2", "edge-b", "rollout"),
+             make_host("c3", nova_aggregates=["edge-c"], nova_aggregate_ids=[99],
+                       nova_aggregate_uuids=["uedge-c"])]
+    variables = play_vars('{"precache_aggregates": "{{ aggregate }}", "aggregate": "rollout"}')
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts), variables=variables))
+    for host in hosts:
+        plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    t = ord("t")
+    assert reported(tmp_path) == [
+        ("start", ["c1", "c2"], t, "urollout", "rollout", None, None),
+        ("progress", "c1", t, "urollout", "rollout", 1, 2),
+        ("progress", "c2", t, "urollout", "rollout", 2, 2),
+        ("start", ["c3"], 99, "uedge-c", "edge-c", None, None),
+        ("progress", "c3", 99, "uedge-c", "edge-c", 1, 1),
+        ("end", ["c1", "c2"], t, "urollout", "rollout", None, None),
+        ("end", ["c3"], 99, "uedge-c", "edge-c", None, None),
+    ]
+    assert plugin._display.warnings == []
+
+
+def test_play_aggregates_list_host_order_and_no_match(callback, tmp_path):
+    plugin = callback()
+    # The host's own order decides between two listed aggregates; none listed: the first.
+    hosts = [two_aggregates("c1", "edge-a", "rollout"), two_aggregates("c2", "edge-b", "edge-z")]
+    variables = play_vars('{"precache_aggregates": ["nope", "rollout", "edge-a"]}')
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts), variables=variables))
+    for host in hosts:
+        plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    assert [seen[:5] for seen in reported(tmp_path) if seen[0] == "progress"] == [
+        ("progress", "c1", ord("a"), "uedge-a", "edge-a"),
+        ("progress", "c2", ord("b"), "uedge-b", "edge-b"),
+    ]
+
+
+def test_options_win_over_play_aggregates(callback, tmp_path):
+    plugin = callback(aggregate_name="rollout-x")
+    host = two_aggregates("c1", "edge-a", "rollout")
+    variables = play_vars('{"precache_aggregates": "{{ undefined_variable }}"}')
+    plugin.v2_playbook_on_play_start(Play(Inventory([host]), variables=variables))
+    plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    assert reported(tmp_path)[1] == ("progress", "c1", None, None, "rollout-x", 1, 1)
+    # Not even templated: the options decide.
+    assert plugin._display.warnings == []
+
+
+@pytest.mark.parametrize("text,why", [
+    ('{"precache_aggregates": "{{ undefined_variable }}"}', "undefined_variable"),
+    ('{"precache_aggregates": {"rollout": 1}}', "must be a list of aggregate names"),
+])
+def test_bad_play_aggregates_warn(callback, tmp_path, text, why):
+    plugin = callback()
+    host = two_aggregates("c1", "edge-a", "rollout")
+    plugin.v2_playbook_on_play_start(Play(Inventory([host]), variables=play_vars(text)))
+    plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    assert reported(tmp_path)[1][:5] == ("progress", "c1", ord("a"), "uedge-a", "edge-a")
+    assert len(plugin._display.warnings) == 1
+    warning = plugin._display.warnings[0]
+    assert warning.startswith("progress: precache_aggregates of the play 'cache' is not used, "
+                              "hosts are reported under their first aggregate: ")
+    assert why in warning
+
+
+def test_only_a_caching_play_counts_its_hosts(callback, tmp_path):
+    plugin = callback()
+    hosts = [two_aggregates("c1", "edge-a", "rollout"), two_aggregates("c2", "edge-b", "rollout"),
+             two_aggregates("c3", "edge-c", "other")]
+    inventory = Inventory(hosts)
+    # Play 1 validates over every candidate host and caches nothing.
+    plugin.v2_playbook_on_play_start(Play(inventory, "validate"))
+    # Play 2 caches on the hosts of rollout.
+    variables = play_vars('{"precache_aggregates": "rollout"}')
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts[:2]), "cache", variables))
+    for host in hosts[:2]:
+        plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    t = ord("t")
+    assert reported(tmp_path) == [
+        ("start", ["c1", "c2"], t, "urollout", "rollout", None, None),
+        ("progress", "c1", t, "urollout", "rollout", 1, 2),
+        ("progress", "c2", t, "urollout", "rollout", 2, 2),
+        ("end", ["c1", "c2"], t, "urollout", "rollout", None, None),
+    ]
+    assert list(plugin.run.aggregates) == [(t, "urollout", "rollout")]
+
+
+AGG3 = {"nova_aggregates": ["a", "b", "c"], "nova_aggregate_ids": [1, 2, 3],
+        "nova_aggregate_uuids": ["ua", "ub", "uc"]}
+
+
+@pytest.mark.parametrize("hostvars,wanted,identity", [
+    ({}, None, (None, None, None)),
+    ({}, ["a"], (None, None, None)),
+    (AGG3, None, (1, "ua", "a")),
+    (AGG3, [], (1, "ua", "a")),
+    (AGG3, ["b"], (2, "ub", "b")),
+    (AGG3, ["c", "b"], (2, "ub", "b")),
+    (AGG3, ["x"], (1, "ua", "a")),
+    # Shorter lists than the names (an inventory of an older version): what is there.
+    ({"nova_aggregates": ["a", "b"], "nova_aggregate_ids": [1, 2]}, ["b"], (2, None, "b")),
+    ({"nova_aggregates": "a", "nova_aggregate_ids": [1]}, ["a"], (1, None, None)),
+])
+def test_host_aggregate(hostvars, wanted, identity):
+    assert _progress.host_aggregate(hostvars, wanted) == identity
+
+
+@pytest.mark.parametrize("value,names", [
+    (None, None),
+    ("rollout", ["rollout"]),
+    (["a", "b"], ["a", "b"]),
+    (("a", 2024), ["a", "2024"]),
+    ([], []),
+    (["", "a"], ["a"]),
+])
+def test_aggregate_names(value, names):
+    assert _progress.aggregate_names(value) == names
+
+
+@pytest.mark.parametrize("value", [5, True, {"a": 1}, [["a"]], [None], [True]])
+def test_aggregate_names_refuses(value):
+    with pytest.raises(ValueError):
+        _progress.aggregate_names(value)
 
 
 def bus_up(monkeypatch, plugin):
