@@ -1,0 +1,64 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""The cache_summary filter over registered cache_image results of every kind."""
+
+import pytest
+
+from ansible.errors import AnsibleFilterError
+
+from ansible_collections.openstack_ops.precache.plugins.filter.cache_summary import cache_summary
+
+IMG_A = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
+IMG_B = "4d8c1f7e-0b6a-4f39-8a61-2f0c5a8d9e10"
+PLAN = [{"id": IMG_A, "name": "cirros"}, {"id": IMG_B, "name": "ubuntu"}]
+
+
+def ok(downloaded):
+    return {"changed": True, "images_cached": [IMG_A, IMG_B], "images_failed": [],
+            "images_unsupported": [], "images_skipped": [],
+            "images": [{"id": IMG_A, "action": "downloaded", "bytes_transferred": downloaded},
+                       {"id": IMG_B, "action": "refreshed", "bytes_transferred": 0}]}
+
+
+HOSTVARS = {
+    "compute1": {"precache_result": ok(100)},
+    "compute2": {"precache_result": {
+        "failed": True, "msg": "1 of 2 images failed", "images_cached": [IMG_A],
+        "images_failed": [IMG_B], "images_unsupported": [], "images_skipped": [],
+        "images": [{"id": IMG_A, "action": "refreshed"},
+                   {"id": IMG_B, "action": "failed", "msg": "no space left on device"}]}},
+    "compute3": {"precache_result": {"unreachable": True, "msg": "ssh: connection refused"}},
+    "compute4": {},
+    "compute5": {"precache_result": {"skipped": True, "changed": False}},
+}
+
+
+def test_summary_counts_hosts_errors_and_failures_per_image():
+    summary = cache_summary(list(HOSTVARS), HOSTVARS, images=PLAN, started_at=0)
+    assert summary["hosts_completed"] == 3
+    assert summary["errors"] == 3
+    assert summary["bytes_downloaded"] == 100
+    assert summary["image_failures"] == {IMG_A: 1, IMG_B: 2}
+    assert summary["failing_hosts"] == {
+        "compute2": {"status": "failed", "reasons": {IMG_B: "no space left on device"}},
+        "compute3": {"status": "unreachable",
+                     "reasons": {IMG_A: "ssh: connection refused",
+                                 IMG_B: "ssh: connection refused"}},
+    }
+    assert summary["hosts_not_attempted"] == ["compute4", "compute5"]
+    assert summary["elapsed"] > 1e9
+    assert summary["lines"][0].startswith("Completed 3 hosts, 3 errors in ")
+    assert "  compute2 (failed): %s: no space left on device" % IMG_B in summary["lines"]
+    assert summary["lines"][-1] == "Not attempted: compute4, compute5"
+
+
+def test_a_clean_run_has_one_line():
+    hostvars = {"compute1": {"precache_result": ok(0)}}
+    summary = cache_summary(["compute1"], hostvars, images=[IMG_A, IMG_B])
+    assert summary["failing_hosts"] == {} and summary["errors"] == 0
+    assert len(summary["lines"]) == 1
+
+
+def test_the_input_must_be_a_list_of_hosts():
+    with pytest.raises(AnsibleFilterError, match="must be a list of hosts"):
+        cache_summary("compute1", {})
