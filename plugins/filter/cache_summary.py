@@ -98,18 +98,13 @@ def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="pre
     if started_at is not None:
         run.started_at = float(started_at)
     planned = _progress.image_ids(list(images or []))
-    not_attempted = []
+    run.add_hosts([(host, (None, None, None)) for host in hosts])
     for host in hosts:
         result = hostvars[host].get(result_var)
-        if not isinstance(result, dict) or result.get("skipped"):
-            not_attempted.append(host)
-            continue
-        run.result(host, _status(result), result, planned)
+        if isinstance(result, dict) and not result.get("skipped"):
+            run.result(host, _status(result), result, planned)
     summary = run.summary()
-    summary["hosts_not_attempted"] = not_attempted
     summary["lines"] = _progress.summary_lines(summary)
-    if not_attempted:
-        summary["lines"].append("Not attempted: %s" % ", ".join(not_attempted))
     return summary
 
 

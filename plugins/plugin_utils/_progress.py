@@ -294,6 +294,7 @@ class Run:
             "failing_hosts": failing,
             "image_failures": dict(sorted(self.image_failures.items())),
             "bytes_downloaded": self.bytes_downloaded,
+            "hosts_not_attempted": [host for host in self.host_aggregate if host not in self.hosts],
         }
 
 
@@ -310,4 +311,6 @@ def summary_lines(summary):
             lines.append("  %s (%s): %s" % (host, record["status"], reasons))
     for image, count in summary["image_failures"].items():
         lines.append("Image %s failed %d time%s" % (image, count, "" if count == 1 else "s"))
+    if summary["hosts_not_attempted"]:
+        lines.append("Not attempted: %s" % ", ".join(summary["hosts_not_attempted"]))
     return lines

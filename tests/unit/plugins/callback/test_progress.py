@@ -242,6 +242,7 @@ def test_two_serial_batches_ok_failed_unreachable(callback, tmp_path):
         },
         "image_failures": {IMG_A: 1, IMG_B: 2},
         "bytes_downloaded": 2 * 1048576 + 2048,
+        "hosts_not_attempted": [],
     }
     with open(str(tmp_path / "summary.json")) as handle:
         assert json.load(handle) == expected
@@ -542,3 +543,14 @@ def test_make_notifier_needs_oslo_messaging():
 ])
 def test_image_ids(images, ids):
     assert _progress.image_ids(images) == ids
+
+
+def test_hosts_a_stopped_rollout_never_reached_are_named(callback, tmp_path):
+    plugin = callback(aggregate_name="rollout")
+    hosts = [make_host("c1"), make_host("c2"), make_host("c3")]
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts)))
+    plugin.v2_runner_on_unreachable(Result(hosts[0], make_task(), {"msg": "ssh: refused"}))
+    plugin.v2_playbook_on_stats(None)
+    with open(str(tmp_path / "summary.json")) as handle:
+        assert json.load(handle)["hosts_not_attempted"] == ["c2", "c3"]
+    assert plugin._display.lines[-1] == "Not attempted: c2, c3"

@@ -60,7 +60,7 @@ def check_summary(summary, image, downloaded):
     assert summary["errors"] == 0 and summary["failing_hosts"] == {}, summary
     assert summary["image_failures"] == {}, summary
     assert summary["bytes_downloaded"] == (3 * image["size"] if downloaded else 0), summary
-    assert summary["elapsed"] > 0, summary
+    assert summary["elapsed"] > 0 and summary["hosts_not_attempted"] == [], summary
 
 
 def main(notes_path, plan_path, aggregates, summary_path=None, downloaded=None):
