@@ -127,8 +127,13 @@ def check_list(case, path):
     assert hosts_of(listing, "hv_fake") == sorted(hostvars), "keyed_groups missing"
     two = hostvars["compute2"]
     assert two["ansible_host"] == two["nova_host_ip"] == "127.0.0.12", two
-    assert two["nova_aggregates"] == ["edge.site", "my-application"], two
-    assert len(two["nova_aggregate_ids"]) == 2 and len(two["nova_aggregate_uuids"]) == 2, two
+    # Other aggregates of the shared test bed (make demo's, say) may hold the host too.
+    aggregates = list(zip(two["nova_aggregates"], two["nova_aggregate_ids"],
+                          two["nova_aggregate_uuids"]))
+    assert len(aggregates) == len(two["nova_aggregates"]) == len(two["nova_aggregate_ids"]) \
+        == len(two["nova_aggregate_uuids"]), two
+    assert [name for name, _id, _uuid in aggregates if name in GROUPS] == \
+        ["edge.site", "my-application"], two
     assert two["nova_availability_zone"] == "edge-az", two
     assert two["nova_hypervisor_hostname"] == "compute2", two
     assert two["nova_hypervisor_type"] == "fake", two

@@ -159,10 +159,10 @@ def everywhere(*keys):
     return dict.fromkeys(HOSTS, keys)
 
 
-def expect_batches(work, run, batches, before=2):
+def expect_batches(work, run, batches, before=1):
     """Each batch of hosts reported in order, and each took a token of its own: Keystone issued
-    exactly one token between the last report of the batch before (or the run's validation) and
-    the first report of the batch; `before` tokens came first (the inventory's, the validation's)."""
+    exactly one token between the last report of the batch before and the first report of the
+    batch (for the first batch, the validation's); `before` tokens came first (the inventory's)."""
     progress = work.progress(run)
     hosts = [data["host"] for data in progress]
     assert len(hosts) == sum(len(batch) for batch in batches), hosts
@@ -278,7 +278,7 @@ def s3_threshold(work):
         assert re.search(r"fatal: \[%s\]: FAILED! => .*not attempted: the rollout stopped" % host,
                          log), "%s not reported as not attempted" % host
     expect_reports(work, run, {"compute1": ((), ("qcow2", "c"))})
-    # The later batches took no token.
+    # The later batches took no token (the first used the validation's).
     expect_batches(work, run, [["compute1"]])
     # Untouched: nothing downloaded, and the cached image's expiry clock not restarted.
     expect_files(work, run, everywhere("qcow2"), everywhere("c"), old_before=work.started(run))
