@@ -3,10 +3,14 @@ SHELL := /bin/bash
 VENVS ?= $(HOME)/.cache/openstack_ops.precache/venvs
 TESTBED := $(VENVS)/openstack/bin/python tests/testbed/testbed.py
 
-.PHONY: install test units sanity lint build integration testbed-up testbed-down testbed-status
+.PHONY: install demo test units sanity lint build integration testbed-up testbed-down testbed-status
 
 install:
 	tests/testbed/install.sh
+
+# The main job on the test bed: brings it up when it is not, then runs playbooks/precache.yml.
+demo: install
+	tests/testbed/demo.sh
 
 test: install units sanity lint build integration
 

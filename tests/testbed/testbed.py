@@ -62,6 +62,23 @@ def image(args):
     print(json.dumps(record, indent=2))
 
 
+def demo_setup(args):
+    """The demo's image and aggregate (make demo): made when missing, reused when there."""
+    from bed import demo
+    record = demo.setup(args.image, args.aggregate, cloud=args.cloud)
+    image, aggregate = record["image"], record["aggregate"]
+    print("image %s: %s, %s, %d bytes: %s" % (
+        image["name"], image["id"], image["disk_format"], image["size"],
+        "; ".join(record["image_done"])))
+    print("aggregate %s (id %s): %s: %s" % (
+        aggregate["name"], aggregate["id"], ", ".join(aggregate["hosts"]) or "no hosts",
+        "; ".join(record["aggregate_done"])))
+    if args.output:
+        with open(args.output, "w") as handle:
+            json.dump(record, handle, indent=2)
+            handle.write("\n")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -80,6 +97,12 @@ def main():
     p_img.add_argument("--visibility", default="public")
     p_img.add_argument("--tag", action="append", default=[])
     p_img.set_defaults(func=image)
+    p_demo = sub.add_parser("demo-setup", help="the image and aggregate of make demo (idempotent)")
+    p_demo.add_argument("--image", default="demo-image", help="image name")
+    p_demo.add_argument("--aggregate", default="demo-application", help="aggregate name")
+    p_demo.add_argument("--cloud", default="precache-admin")
+    p_demo.add_argument("--output", help="write the image and aggregate records here as JSON")
+    p_demo.set_defaults(func=demo_setup)
     args = parser.parse_args()
     try:
         return args.func(args) or 0
