@@ -179,6 +179,10 @@ images_of f | python -c 'import json, sys
 extravars = json.load(sys.stdin)
 extravars.update(aggregate="precache-role-test", precache_cloud="precache-admin", precache_serial=2)
 print(json.dumps(extravars))' > "$runner/env/extravars"
+# The progress callback as an AWX job enables it, through the job's environment.
+python -c 'import json, sys
+print(json.dumps({"ANSIBLE_CALLBACKS_ENABLED": "openstack_ops.precache.progress",
+                  "PRECACHE_PROGRESS_FILE": sys.argv[1]}))' "$work/s10.progress.jsonl" > "$runner/env/envvars"
 : > "$work/keystone.jsonl"
 status=0
 ansible-runner run "$runner" -p precache.yml --ident s10 > "$work/s10.log" 2>&1 || status=$?

@@ -373,6 +373,12 @@ def s10_runner(work):
     stats = [event for event in events if event["event"] == "playbook_on_stats"]
     assert len(stats) == 1 and not stats[0]["event_data"]["failures"], stats
     expect_files(work, "s10", everywhere("f"))
+    # The progress callback under ansible-runner: its notifications and its terminal lines.
+    expect_reports(work, "s10", everywhere(("f",), ()))
+    with open(os.path.join(artifacts, "stdout")) as handle:
+        stdout = handle.read()
+    assert re.search(r"^host 3/3 compute3: 1 cached, 0 failed \(100%", stdout, re.M), stdout
+    assert re.search(r"^Completed 3 hosts, 0 errors in ", stdout, re.M), stdout
 
 
 def no_token_shown(work):
