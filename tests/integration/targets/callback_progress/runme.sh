@@ -10,17 +10,12 @@
 #      (its second aggregate), compute1 and compute3 under their first.
 set -euo pipefail
 
-# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
-config=../../integration_config.yml
-setting() {
-    python -c 'import json, sys; v = json.load(open(sys.argv[1]))["testbed"]
-for key in sys.argv[2:]: v = v[key]
-print(v)' "$config" "$@"
-}
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 transport_url=$(setting rabbitmq transport_url)
 
-images=../setup_testbed_images/files/testbed_images.py
+images=../setup_testbed/files/testbed_images.py
 work=$(mktemp -d)
 listener=
 cleanup() {

@@ -5,13 +5,8 @@
 # aggregate group, proving ansible_host (the hypervisor's host_ip) reaches the right host.
 set -euo pipefail
 
-# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
-config=../../integration_config.yml
-setting() {
-    python -c 'import json, sys; v = json.load(open(sys.argv[1]))["testbed"]
-for key in sys.argv[2:]: v = v[key]
-print(v)' "$config" "$@"
-}
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 

@@ -9,7 +9,7 @@ inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["tes
 glance=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["glance"]["endpoint"])' "$config")
 glance=${glance#http://}
 
-images=../setup_testbed_images/files/testbed_images.py
+images=../setup_testbed/files/testbed_images.py
 work=$(mktemp -d)
 pids=()
 cleanup() {

@@ -18,19 +18,14 @@
 # and no token Keystone issued appears in any output (s1's -vvvv included) or runner artifact.
 set -euo pipefail
 
-# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
-config=../../integration_config.yml
-setting() {
-    python -c 'import json, sys; v = json.load(open(sys.argv[1]))["testbed"]
-for key in sys.argv[2:]: v = v[key]
-print(v)' "$config" "$@"
-}
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 keystone=$(setting keystone auth_url)
 keystone=${keystone#http://}
 keystone=${keystone%%/*}
 
-images=../setup_testbed_images/files/testbed_images.py
+images=../setup_testbed/files/testbed_images.py
 keys='["qcow2", "raw", "c", "d", "e", "f"]'
 work=$(mktemp -d)
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$work/cp

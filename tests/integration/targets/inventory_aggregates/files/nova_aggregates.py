@@ -13,11 +13,14 @@ The aggregates (marked with metadata, so a run killed before its cleanup is clea
   empty-one       no hosts
 """
 import json
+import os
 import sys
 
-import openstack
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "setup_testbed", "files"))
+from testbed_cloud import connect, create_aggregate, delete_marked_aggregates  # noqa: E402
 
-MARK = {"precache_test": "inventory_aggregates"}
+MARK = "inventory_aggregates"
 AGGREGATES = [
     ("my-application", ["compute1", "compute2"], None),
     ("edge.site", ["compute2", "compute3"], "edge-az"),
@@ -28,23 +31,8 @@ DOWN_HOST = "compute3"
 DISABLED_REASON = "precache integration test"
 
 
-def connect(config_path):
-    with open(config_path) as handle:
-        clouds_yaml = json.load(handle)["testbed"]["clouds_yaml"]
-    config = openstack.config.OpenStackConfig(config_files=[clouds_yaml])
-    return openstack.connection.Connection(config=config.get_one(cloud="precache-admin"))
-
-
 def compute_service(conn, host):
     return next(s for s in conn.compute.services(binary="nova-compute") if s.host == host)
-
-
-def delete_marked(conn):
-    for aggregate in conn.compute.aggregates():
-        if (aggregate.metadata or {}).get("precache_test") == MARK["precache_test"]:
-            for host in aggregate.hosts or []:
-                conn.compute.remove_host_from_aggregate(aggregate, host)
-            conn.compute.delete_aggregate(aggregate)
 
 
 def restore(conn):
@@ -55,7 +43,7 @@ def restore(conn):
 
 def setup(config_path, state_path):
     conn = connect(config_path)
-    delete_marked(conn)
+    delete_marked_aggregates(conn, MARK)
     taken = {a.name for a in conn.compute.aggregates()}
     clash = taken & {aggregate[0] for aggregate in AGGREGATES}
     if clash:
@@ -63,10 +51,7 @@ def setup(config_path, state_path):
     with open(state_path, "w") as handle:
         json.dump({"created": True}, handle)
     for name, hosts, zone in AGGREGATES:
-        aggregate = conn.compute.create_aggregate(name=name, availability_zone=zone)
-        conn.compute.set_aggregate_metadata(aggregate, MARK)
-        for host in hosts:
-            conn.compute.add_host_to_aggregate(aggregate, host)
+        create_aggregate(conn, name, hosts, MARK, availability_zone=zone)
     service = compute_service(conn, DOWN_HOST)
     conn.compute.disable_service(service, disabled_reason=DISABLED_REASON)
     conn.compute.update_service_forced_down(service, forced=True)
@@ -81,7 +66,7 @@ def cleanup(config_path, state_path):
     except (OSError, ValueError):
         return
     conn = connect(config_path)
-    delete_marked(conn)
+    delete_marked_aggregates(conn, MARK)
     restore(conn)
     service = compute_service(conn, DOWN_HOST)
     assert (service.status, service.state) == ("enabled", "up"), (service.status, service.state)

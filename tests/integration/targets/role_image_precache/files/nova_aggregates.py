@@ -10,12 +10,14 @@
 They carry metadata naming this target, so that nothing else is ever deleted and a run killed
 before its cleanup is cleaned by the next one.
 """
-import json
+import os
 import sys
 
-import openstack
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "setup_testbed", "files"))
+from testbed_cloud import connect, create_aggregate, delete_marked_aggregates  # noqa: E402
 
-MARK = {"precache_test": "role_image_precache"}
+MARK = "role_image_precache"
 AGGREGATES = {
     "precache-role-test": ["compute1", "compute2", "compute3"],
     "precache-role-x1": ["compute1"],
@@ -23,37 +25,19 @@ AGGREGATES = {
 }
 
 
-def connect(config_path):
-    with open(config_path) as handle:
-        clouds_yaml = json.load(handle)["testbed"]["clouds_yaml"]
-    config = openstack.config.OpenStackConfig(config_files=[clouds_yaml])
-    return openstack.connection.Connection(config=config.get_one(cloud="precache-admin"))
-
-
-def delete_marked(conn):
-    for aggregate in conn.compute.aggregates():
-        if (aggregate.metadata or {}).get("precache_test") == MARK["precache_test"]:
-            for host in aggregate.hosts or []:
-                conn.compute.remove_host_from_aggregate(aggregate, host)
-            conn.compute.delete_aggregate(aggregate)
-
-
 def setup(config_path):
     conn = connect(config_path)
-    delete_marked(conn)
+    delete_marked_aggregates(conn, MARK)
     clash = {a.name for a in conn.compute.aggregates()} & set(AGGREGATES)
     if clash:
         sys.exit("aggregates %s exist already and are not this test's" % ", ".join(sorted(clash)))
     for name, hosts in AGGREGATES.items():
-        aggregate = conn.compute.create_aggregate(name=name)
-        conn.compute.set_aggregate_metadata(aggregate, MARK)
-        for host in hosts:
-            conn.compute.add_host_to_aggregate(aggregate, host)
+        create_aggregate(conn, name, hosts, MARK)
 
 
 def cleanup(config_path):
     conn = connect(config_path)
-    delete_marked(conn)
+    delete_marked_aggregates(conn, MARK)
     left = {a.name for a in conn.compute.aggregates()} & set(AGGREGATES)
     assert not left, "aggregates left behind: %s" % sorted(left)
 

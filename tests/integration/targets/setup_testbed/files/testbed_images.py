@@ -15,16 +15,9 @@ import sys
 import tempfile
 import uuid
 
-import openstack
+from testbed_cloud import connect
 
 MIB = 1024 * 1024
-
-
-def connect(config_path, cloud):
-    with open(config_path) as handle:
-        testbed = json.load(handle)["testbed"]
-    config = openstack.config.OpenStackConfig(config_files=[testbed["clouds_yaml"]])
-    return openstack.connection.Connection(config=config.get_one(cloud=cloud))
 
 
 def make_image(workdir, disk_format, virtual, data):
