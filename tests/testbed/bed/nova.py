@@ -72,6 +72,10 @@ def _common_config():
             "concurrency_backend": "threading",
         },
         "placement": common.keystone_session("nova"),
+        # The stand-in Neutron (bed/neutron.py), found in the catalog. Reading and deleting
+        # servers booted with `networks: none` still asks it for their ports, as the nova
+        # service user too (nova-compute's delete), which needs these credentials.
+        "neutron": common.keystone_session("nova"),
         "glance": {"endpoint_override": layout.url("glance")},
         "notifications": {"notification_format": "versioned"},
         "oslo_messaging_notifications": {"driver": "messagingv2"},
