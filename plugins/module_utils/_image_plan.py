@@ -3,9 +3,11 @@
 """Resolve image references against Glance, check them, and make the download plan.
 
 The work of the validate_images module, on the controller. Images are selected by name or id,
-by tags and by a JMESPath query over Glance's image list; every selected image is checked for
-what would make cache_image (and Nova) fail on it; all the problems are collected, so that one
-failure lists every bad reference and why, before any compute host is touched.
+by tags, by a JMESPath query over Glance's image list and by popularity (the instances booted
+from them, counted by _popularity.py); every selected image is checked for what would make
+cache_image (and Nova) fail on it; all the problems are collected, so that one failure lists
+every bad reference and why, before any compute host is touched. Each selected image keeps
+every reason it was selected for (`selected_by`).
 
 The Glance side is reached through openstacksdk's image proxy (`conn.image`): get_image(),
 images(**filters) and get_endpoint(), and nothing else, so unit tests pass a double.
@@ -117,7 +119,7 @@ def check_image(record, allowed_disk_formats, container_formats=CACHEABLE_CONTAI
 
 
 class ImagePlanner:
-    """Collects the selected images, in order and once each, and the problems found on the way.
+    """Collects the selected images, in order and once each, why, and the problems found.
 
     `image_api` is openstacksdk's image proxy; `caller` names the project whose view of
     Glance this is, for "not found" messages.
@@ -131,15 +133,18 @@ class ImagePlanner:
         self.warnings = []
         self._selected = {}
         self._listing = None
+        self._fetched = {}
 
     def _problem(self, reference, reason, record=None):
         self.problems.append(dict(reference=reference, reason=reason,
                                   id=record.get("id") if record else None,
                                   name=record.get("name") if record else None))
 
-    def _select(self, record, source):
-        if record["id"] not in self._selected:
-            self._selected[record["id"]] = (record, source)
+    def _select(self, record, source, reason):
+        """Select an image; `source` labels its problems, `reason` is a `selected_by` entry."""
+        entry = self._selected.setdefault(record["id"], (record, source, []))
+        if reason not in entry[2]:
+            entry[2].append(reason)
 
     def _get(self, image_id):
         """The Glance record of an image id; None when Glance does not show it to the caller."""
@@ -157,7 +162,7 @@ class ImagePlanner:
         return "not found: no image has this name or id, or %s may not see it (Glance does " \
             "not tell the two apart)" % ("project %s" % self.caller if self.caller else "the caller")
 
-    def select_reference(self, reference, source="images"):
+    def select_reference(self, reference, source="images", reason=None):
         """Select one image by id, or by name when no image has that id."""
         label = "%r (%s)" % (reference, source)
         record = None
@@ -179,7 +184,7 @@ class ImagePlanner:
         if record is None:
             self._problem(label, self._unseen())
             return
-        self._select(record, source)
+        self._select(record, source, reason or dict(selector="explicit", reference=reference))
 
     def select_references(self, references):
         for reference in references:
@@ -200,7 +205,7 @@ class ImagePlanner:
                                      "%s" % (_label(record), ", ".join(tags), record.get("status")))
                 continue
             found += 1
-            self._select(record, label)
+            self._select(record, label, dict(selector="tag", tags=list(tags)))
         if not found:
             self._problem(label, "no active image carries all of these tags")
 
@@ -235,18 +240,74 @@ class ImagePlanner:
         if not found:
             self._problem(label, "selects no image")
             return
+        reason = dict(selector="query", query=expression)
         for item in found:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
-                self._select(item, label)
+                self._select(item, label, reason)
             elif isinstance(item, str):
-                self.select_reference(item, label)
+                self.select_reference(item, label, reason)
             else:
                 self._problem(label, "gives %s, which is neither an image nor a name or id"
                               % _describe(item))
 
+    def _fetch(self, image_id):
+        """An image's Glance record, asked once per run; None when Glance does not show it."""
+        if image_id not in self._fetched:
+            try:
+                self._fetched[image_id] = self._get(image_id)
+            except _NoAccess:
+                self._fetched[image_id] = _NoAccess
+        return self._fetched[image_id]
+
+    def select_popular(self, census, group, top, min_instances):
+        """Select the `top` most used cacheable images of a census group (see _popularity.py).
+
+        Images used by fewer than `min_instances` instances are not candidates. A candidate that
+        is gone from Glance, not visible, or could not be cached is skipped (not a problem: the
+        instances outlive their image) and the next one is taken. Returns the group's ranking:
+        the selected and the skipped images with their instance counts, and why skipped.
+        """
+        ranking = census.ranking(group)
+        candidates = [(image_id, used) for image_id, used in ranking if used >= min_instances]
+        selected, skipped = [], []
+        for image_id, used in candidates:
+            if len(selected) == top:
+                break
+            record = self._fetch(image_id)
+            if record is None or record is _NoAccess:
+                skipped.append(dict(id=image_id, name=None, instances=used, reason=(
+                    "no access: Glance refuses to show this image (HTTP 403)"
+                    if record is _NoAccess else
+                    "not found in Glance: the image was deleted since these instances were "
+                    "booted, or the caller may not see it")))
+                continue
+            reasons = check_image(record, self.allowed_disk_formats)
+            if reasons:
+                skipped.append(dict(id=image_id, name=record.get("name"), instances=used,
+                                    reason="; ".join(reasons)))
+                continue
+            reason = dict(selector="popular", instances=used)
+            if census.groups[group] is not None:
+                reason["aggregate"] = group
+            self._select(record, "popular in %s" % group, reason)
+            selected.append(dict(id=image_id, name=record.get("name"), instances=used))
+        if not selected:
+            self.warnings.append(
+                "popular in %s: no image selected (%d image%s used by %d or more instances%s)"
+                % (group, len(candidates), "" if len(candidates) == 1 else "s", min_instances,
+                   ", none cacheable" if candidates else ""))
+        return dict(group=group, instances=sum(census.counts[group].values()),
+                    images=len(ranking), below_min_instances=len(ranking) - len(candidates),
+                    selected=selected, skipped=skipped)
+
+    def selection(self):
+        """Why each image is in the plan: id, name and `selected_by`, in the plan's order."""
+        return [dict(id=record["id"], name=record.get("name"), selected_by=list(reasons))
+                for record, _source, reasons in self._selected.values()]
+
     def plan(self, glance_endpoint):
         """The download plan; PlanError with every problem when there is any."""
-        for record, source in self._selected.values():
+        for record, source, _reasons in self._selected.values():
             reasons = check_image(record, self.allowed_disk_formats)
             if reasons:
                 self._problem("%s (%s)" % (_label(record), source), "; ".join(reasons), record)
@@ -255,7 +316,8 @@ class ImagePlanner:
         if self.problems:
             raise PlanError(self.problems)
         endpoint = image_endpoint(glance_endpoint)
-        return [plan_record(record, endpoint) for record, _source in self._selected.values()]
+        return [plan_record(record, endpoint) for record, _source, _reasons
+                in self._selected.values()]
 
 
 class _NoAccess(Exception):

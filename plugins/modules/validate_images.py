@@ -12,8 +12,8 @@ description:
   - Runs on the controller (on localhost, or delegated to it) and turns image
     names, ids, tags and a JMESPath query into the download plan that the C(cache_image) module
     takes, after checking that every image can be downloaded and cached.
-  - The selections combine, in the order O(images), O(tags), O(query), and each image is
-    planned once.
+  - The selections combine, in the order O(images), O(tags), O(query), O(popular), and each
+    image is planned once. RV(selection) says why each image is in the plan.
   - All the images are checked first; then one failure lists every bad reference and why. An
     image is refused when it is not found (or not visible to the caller), its name is
     ambiguous, its status is not C(active) (queued, saving, importing, deactivated, killed,
@@ -57,6 +57,49 @@ options:
         when others may match.
       - Needs the Python library jmespath on the controller.
     type: str
+  popular:
+    description:
+      - Select the images that the cloud's instances were booted from, the most used first,
+        which is what the hosts' workloads actually boot.
+      - The instances are counted per image from one listing of the servers of all projects
+        (paginated), which needs an administrator. Instances booted from a volume have no
+        image and are not counted.
+      - A candidate image that no longer exists in Glance, is not active or could not be
+        cached (see O(allowed_disk_formats)) is skipped and the next one taken; it is reported
+        in RV(popular), not a failure.
+      - RV(popular) gives the counts and what was selected and skipped.
+    type: dict
+    suboptions:
+      top:
+        description:
+          - How many images to select (per aggregate with O(popular.scope=aggregate)).
+        type: int
+        required: true
+      min_instances:
+        description:
+          - Select only images used by at least this many instances.
+        type: int
+        default: 1
+      scope:
+        description:
+          - V(cloud) counts every instance of the cloud.
+          - V(aggregate) counts, per aggregate named in O(popular.aggregates), the instances
+            on its hosts, and selects the top O(popular.top) of each.
+        type: str
+        choices: [cloud, aggregate]
+        default: cloud
+      aggregates:
+        description:
+          - Names of Nova aggregates (as Nova shows them), for O(popular.scope=aggregate).
+        type: list
+        elements: str
+      statuses:
+        description:
+          - The server statuses counted, as Nova's API shows them. The default counts the
+            instances that hold their image on their host, running or stopped.
+        type: list
+        elements: str
+        default: [ACTIVE, SHUTOFF]
   allowed_disk_formats:
     description:
       - The C(disk_format) values accepted.
@@ -107,6 +150,23 @@ EXAMPLES = r"""
   openstack_ops.precache.cache_image:
     images: "{{ plan.images }}"
     auth_token: "{{ plan.auth_token }}"
+
+- name: The mission-critical images and the 3 most used in each aggregate of the rollout
+  openstack_ops.precache.validate_images:
+    cloud: production
+    tags: [mission-critical]
+    popular:
+      top: 3
+      min_instances: 2
+      scope: aggregate
+      aggregates: [edge-1, edge-2]
+  delegate_to: localhost
+  run_once: true
+  register: plan
+
+- name: Show why each image is in the plan
+  ansible.builtin.debug:
+    msg: "{{ plan.selection }}"
 
 - name: Every active Ubuntu image in qcow2 or raw
   openstack_ops.precache.validate_images:
@@ -159,6 +219,77 @@ images:
       description: The Glance stores that hold the data (multistore Glance), else empty.
       type: list
       elements: str
+selection:
+  description: Why each image is in the plan, in the order of RV(images).
+  returned: success
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Glance image id.
+      type: str
+    name:
+      description: Image name.
+      type: str
+    selected_by:
+      description:
+        - Every selection that picked the image; C(selector) is V(explicit) (O(images), with
+          C(reference)), V(tag) (with C(tags)), V(query) (with C(query)) or V(popular) (with
+          C(instances), the instances booted from it, and C(aggregate) with
+          O(popular.scope=aggregate)).
+      type: list
+      elements: dict
+      sample:
+        - selector: tag
+          tags: [mission-critical]
+        - selector: popular
+          instances: 12
+          aggregate: edge-1
+popular:
+  description: The instance counts behind O(popular), and what they selected.
+  returned: when O(popular) is given
+  type: dict
+  contains:
+    scope:
+      description: O(popular.scope).
+      type: str
+    statuses:
+      description: The server statuses counted.
+      type: list
+      elements: str
+    servers:
+      description: Servers listed (in the statuses counted), in all projects.
+      type: int
+    from_volume:
+      description: Of those, servers booted from a volume, which have no image.
+      type: int
+    groups:
+      description: One ranking per aggregate, or one named C(cloud) for the whole cloud.
+      type: list
+      elements: dict
+      contains:
+        group:
+          description: The aggregate's name, or C(cloud).
+          type: str
+        instances:
+          description: Instances counted there that were booted from an image.
+          type: int
+        images:
+          description: Distinct images those instances were booted from.
+          type: int
+        below_min_instances:
+          description: Of those, images used by fewer than O(popular.min_instances) instances.
+          type: int
+        selected:
+          description: The images selected, the most used first, with C(id), C(name) and
+            C(instances).
+          type: list
+          elements: dict
+        skipped:
+          description: Candidates passed over, with C(id), C(name) (when Glance shows it),
+            C(instances) and C(reason), such as an image deleted from Glance.
+          type: list
+          elements: dict
 image_endpoint:
   description: Glance's endpoint, without the API version.
   returned: success
@@ -197,7 +328,8 @@ problems:
       type: str
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_plan
+from ansible_collections.openstack_ops.precache.plugins.module_utils import (
+    _image_plan, _popularity)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
     OpenStackModule)
 
@@ -208,12 +340,20 @@ class ValidateImagesModule(OpenStackModule):
         images=dict(type="list", elements="str"),
         tags=dict(type="list", elements="str"),
         query=dict(type="str"),
+        popular=dict(type="dict", options=dict(
+            top=dict(type="int", required=True),
+            min_instances=dict(type="int", default=1),
+            scope=dict(type="str", choices=list(_popularity.SCOPES), default="cloud"),
+            aggregates=dict(type="list", elements="str"),
+            statuses=dict(type="list", elements="str",
+                          default=list(_popularity.DEFAULT_STATUSES)),
+        )),
         allowed_disk_formats=dict(type="list", elements="str",
                                   default=list(_image_plan.DEFAULT_DISK_FORMATS)),
         issue_token=dict(type="bool", default=False),
     )
     module_kwargs = dict(supports_check_mode=True,
-                         required_one_of=[("images", "tags", "query")])
+                         required_one_of=[("images", "tags", "query", "popular")])
 
     def run(self):
         params = self.params
@@ -225,20 +365,39 @@ class ValidateImagesModule(OpenStackModule):
             planner.select_tags(params["tags"])
         if params["query"]:
             planner.select_query(params["query"])
+        popular = self._select_popular(planner) if params["popular"] else {}
         for warning in planner.warnings:
             self.module.warn(warning)
         endpoint = _image_plan.image_endpoint(self.conn.image.get_endpoint())
         try:
             plan = planner.plan(endpoint)
         except _image_plan.PlanError as err:
-            self.module.fail_json(msg=str(err), problems=err.problems)
+            self.module.fail_json(msg=str(err), problems=err.problems, **popular)
         result = dict(changed=False, images=plan, total_size=_image_plan.total_size(plan),
-                      image_endpoint=endpoint)
+                      image_endpoint=endpoint, selection=planner.selection(), **popular)
         if params["issue_token"]:
             access = self.conn.session.auth.get_access(self.conn.session)
             result.update(auth_token=access.auth_token,
                           auth_token_expires_at=access.expires.isoformat())
         return result
+
+    def _select_popular(self, planner):
+        """Count the instances per image and select the top ones; the `popular` result."""
+        options = self.params["popular"]
+        try:
+            statuses = _popularity.check_options(
+                options["top"], options["min_instances"], options["scope"],
+                options["aggregates"], options["statuses"])
+            census = _popularity.census(self.conn.compute, options["scope"],
+                                        options["aggregates"], statuses)
+        except _popularity.PopularityError as err:
+            self.module.fail_json(msg=str(err))
+        groups = [planner.select_popular(census, group, options["top"],
+                                         options["min_instances"])
+                  for group in census.groups]
+        return dict(popular=dict(scope=options["scope"], statuses=statuses,
+                                 servers=census.servers, from_volume=census.from_volume,
+                                 groups=groups))
 
 
 def main():

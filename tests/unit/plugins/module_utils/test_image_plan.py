@@ -380,3 +380,105 @@ def test_a_query_without_jmespath_says_what_to_install(monkeypatch):
     monkeypatch.setattr(_image_plan, "jmespath", None)
     with pytest.raises(PlanError, match="pip install jmespath"):
         planner(image(1)).select_query("[*]")
+
+
+class Census:
+    """_popularity.Census as the planner reads it: groups, counts and ranking()."""
+
+    def __init__(self, counts, hosts=None):
+        self.counts = counts
+        self.groups = {group: hosts for group in counts}
+
+    def ranking(self, group):
+        return sorted(self.counts[group].items(), key=lambda item: (-item[1], item[0]))
+
+
+def gid(number):
+    return image(number).glance["id"]
+
+
+def test_every_selection_says_why_the_image_is_in_the_plan():
+    tagged = image(1, "cirros", tags=["critical"], os_distro="cirros")
+    chooser = planner(tagged, image(2, "ubuntu"))
+    chooser.select_references(["cirros", "ubuntu"])
+    chooser.select_tags(["critical"])
+    chooser.select_query("[?os_distro=='cirros'].id")
+    chooser.select_popular(Census({"cloud": {gid(1): 4}}), "cloud", 1, 1)
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1), gid(2)]
+    assert chooser.selection() == [
+        dict(id=gid(1), name="cirros", selected_by=[
+            dict(selector="explicit", reference="cirros"),
+            dict(selector="tag", tags=["critical"]),
+            dict(selector="query", query="[?os_distro=='cirros'].id"),
+            dict(selector="popular", instances=4)]),
+        dict(id=gid(2), name="ubuntu", selected_by=[
+            dict(selector="explicit", reference="ubuntu")])]
+
+
+def test_the_most_used_images_are_selected_down_to_min_instances():
+    chooser = planner(image(1), image(2), image(3), image(4))
+    counts = Census({"cloud": {gid(1): 2, gid(2): 9, gid(3): 5, gid(4): 1}})
+    ranking = chooser.select_popular(counts, "cloud", 3, 2)
+    assert ids(chooser.plan(ENDPOINT)) == [gid(2), gid(3), gid(1)]
+    assert ranking == dict(group="cloud", instances=17, images=4, below_min_instances=1,
+                           skipped=[], selected=[
+                               dict(id=gid(2), name="image-2", instances=9),
+                               dict(id=gid(3), name="image-3", instances=5),
+                               dict(id=gid(1), name="image-1", instances=2)])
+    assert chooser.api.calls == [("get_image", gid(2)), ("get_image", gid(3)),
+                                 ("get_image", gid(1))]
+
+
+def test_deleted_inactive_and_uncacheable_images_are_skipped_and_the_next_taken():
+    deleted = "00000000-0000-4000-8000-00000000dead"
+    chooser = planner(image(1), image(2, status="deactivated"), image(3, disk_format="vhd"),
+                      image(4), image(5), forbidden={gid(6)})
+    counts = Census({"cloud": {deleted: 50, gid(6): 40, gid(2): 30, gid(3): 20, gid(1): 10,
+                               gid(4): 5, gid(5): 1}})
+    ranking = chooser.select_popular(counts, "cloud", 2, 1)
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1), gid(4)]
+    skipped = {entry["id"]: entry for entry in ranking["skipped"]}
+    assert list(skipped) == [deleted, gid(6), gid(2), gid(3)]
+    assert skipped[deleted]["reason"].startswith("not found in Glance: the image was deleted")
+    assert skipped[deleted]["name"] is None and skipped[deleted]["instances"] == 50
+    assert skipped[gid(6)]["reason"].startswith("no access")
+    assert skipped[gid(2)]["reason"].startswith("status deactivated")
+    assert skipped[gid(2)]["name"] == "image-2"
+    assert skipped[gid(3)]["reason"].startswith("disk_format vhd is not allowed")
+    # The ranking stops once `top` images are selected: image 5 is never looked up.
+    assert ("get_image", gid(5)) not in chooser.api.calls
+    assert chooser.warnings == []
+
+
+def test_per_aggregate_each_group_gets_its_top_and_an_image_is_fetched_once():
+    chooser = planner(image(1), image(2), image(3))
+    counts = Census({"edge-1": {gid(1): 3, gid(2): 1}, "edge-2": {gid(3): 2, gid(1): 1}},
+                    hosts={"compute1"})
+    first = chooser.select_popular(counts, "edge-1", 1, 1)
+    second = chooser.select_popular(counts, "edge-2", 2, 1)
+    assert [entry["id"] for entry in first["selected"]] == [gid(1)]
+    assert [entry["id"] for entry in second["selected"]] == [gid(3), gid(1)]
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1), gid(3)]
+    assert chooser.selection()[0]["selected_by"] == [
+        dict(selector="popular", instances=3, aggregate="edge-1"),
+        dict(selector="popular", instances=1, aggregate="edge-2")]
+    assert chooser.api.calls.count(("get_image", gid(1))) == 1
+
+
+def test_nothing_popular_is_a_warning_and_alone_an_empty_selection():
+    chooser = planner(image(1))
+    ranking = chooser.select_popular(Census({"cloud": {gid(1): 1}}), "cloud", 5, 2)
+    assert ranking["selected"] == [] and ranking["below_min_instances"] == 1
+    assert chooser.warnings == [
+        "popular in cloud: no image selected (0 images used by 2 or more instances)"]
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT)
+    assert problems(raised) == {"selection": "no image selected"}
+
+
+def test_popular_candidates_that_all_fail_say_none_was_cacheable():
+    chooser = planner(image(1, status="killed"))
+    chooser.select_popular(Census({"edge-1": {gid(1): 3}}, hosts=set()), "edge-1", 1, 1)
+    assert chooser.warnings == [
+        "popular in edge-1: no image selected (1 image used by 1 or more instances, none "
+        "cacheable)"]

@@ -62,24 +62,50 @@ class ImageApi:
                      and (tag is None or set(tag) <= set(image.glance["tags"]))])
 
 
-def fake_conn(image_api):
+class Server:
+    """openstacksdk's Server, as far as the census reads it."""
+
+    def __init__(self, image_id, host, status="ACTIVE"):
+        self.image = {"id": image_id, "links": []} if image_id else {}
+        self.compute_host = host
+        self.status = status
+
+
+class ComputeApi:
+    def __init__(self, *servers, aggregates=None):
+        self.servers_ = list(servers)
+        self.aggregates_ = aggregates or {}
+        self.listings = []
+
+    def servers(self, **query):
+        self.listings.append(query)
+        return iter([server for server in self.servers_ if server.status in query["status"]])
+
+    def aggregates(self):
+        return iter([types.SimpleNamespace(name=name, hosts=hosts)
+                     for name, hosts in self.aggregates_.items()])
+
+
+def fake_conn(image_api, compute_api=None):
     access = types.SimpleNamespace(
         auth_token=TOKEN, expires=datetime.datetime(2026, 11, 21, 22, 0, tzinfo=datetime.timezone.utc))
     session = types.SimpleNamespace()
     session.auth = types.SimpleNamespace(get_access=lambda given: access if given is session else None)
-    return types.SimpleNamespace(image=image_api, current_project_id="p-demo", session=session)
+    return types.SimpleNamespace(image=image_api, compute=compute_api, current_project_id="p-demo",
+                                 session=session)
 
 
 @pytest.fixture
 def cloud(monkeypatch):
     """Glance's images, as the module's connection sees them; set `.image_api` to change them."""
-    state = types.SimpleNamespace(image_api=ImageApi(CIRROS, OLD), connected_with=None)
+    state = types.SimpleNamespace(image_api=ImageApi(CIRROS, OLD), compute_api=ComputeApi(),
+                                  connected_with=None)
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
     monkeypatch.setattr(_openstack, "openstack", sdk)
 
     def connect(options):
         state.connected_with = options
-        return fake_conn(state.image_api)
+        return fake_conn(state.image_api, state.compute_api)
 
     monkeypatch.setattr(_openstack, "connect", connect)
     patch_exits(monkeypatch)
@@ -130,7 +156,8 @@ def test_a_failure_lists_every_problem_and_carries_no_token(cloud):
 def test_a_selector_is_required(cloud):
     outcome = run({"cloud": "x"})
     assert outcome.failed
-    assert "one of the following is required: images, tags, query" in outcome.result["msg"]
+    assert "one of the following is required: images, tags, query, popular" in \
+        outcome.result["msg"]
 
 
 def test_an_empty_list_selects_nothing(cloud):
@@ -151,3 +178,60 @@ def test_sdk_errors_become_failures(cloud):
     outcome = run({"images": [CIRROS["id"]]})
     assert outcome.failed
     assert outcome.result["msg"] == "Glance is down"
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_popular_images_join_the_plan_and_say_why(cloud, check_mode):
+    cloud.compute_api = ComputeApi(
+        Server(OLD["id"], "compute1"), Server(OLD["id"], "compute1"), Server(OLD["id"], "compute2"),
+        Server(CIRROS["id"], "compute1"), Server(CIRROS["id"], "compute2", "SHUTOFF"),
+        Server(None, "compute2"), Server(CIRROS["id"], "compute3", "ERROR"))
+    outcome = run({"tags": ["critical"], "popular": {"top": 2}}, check_mode)
+    assert not outcome.failed, outcome.result
+    result = outcome.result
+    assert [image["id"] for image in result["images"]] == [CIRROS["id"]]
+    assert result["selection"] == [dict(id=CIRROS["id"], name="cirros", selected_by=[
+        dict(selector="tag", tags=["critical"]), dict(selector="popular", instances=2)])]
+    assert cloud.compute_api.listings == [
+        dict(details=True, all_projects=True, status=["ACTIVE", "SHUTOFF"])]
+    popular = result["popular"]
+    assert (popular["scope"], popular["statuses"]) == ("cloud", ["ACTIVE", "SHUTOFF"])
+    assert (popular["servers"], popular["from_volume"]) == (6, 1)
+    [group] = popular["groups"]
+    assert group["group"] == "cloud" and group["instances"] == 5
+    assert group["selected"] == [dict(id=CIRROS["id"], name="cirros", instances=2)]
+    assert [(entry["id"], entry["instances"]) for entry in group["skipped"]] == [(OLD["id"], 3)]
+    assert group["skipped"][0]["reason"].startswith("status deactivated")
+
+
+def test_popular_per_aggregate(cloud):
+    cloud.compute_api = ComputeApi(
+        Server(CIRROS["id"], "compute1"), Server(OLD["id"], "compute2"),
+        aggregates={"edge-1": ["compute1"], "edge-2": ["compute2"]})
+    result = run({"popular": {"top": 1, "scope": "aggregate", "aggregates": ["edge-1"],
+                              "statuses": ["active"]}}).result
+    assert [image["id"] for image in result["images"]] == [CIRROS["id"]]
+    assert result["selection"][0]["selected_by"] == [
+        dict(selector="popular", instances=1, aggregate="edge-1")]
+    assert [group["group"] for group in result["popular"]["groups"]] == ["edge-1"]
+    assert result["popular"]["statuses"] == ["ACTIVE"]
+
+
+@pytest.mark.parametrize("popular, message", [
+    ({"top": 1, "scope": "aggregate"}, "popular.scope aggregate needs the names"),
+    ({"top": 0}, "popular.top must be 1 or more, not 0"),
+    ({"top": 1, "statuses": ["RUNNING"]}, "popular.statuses has RUNNING"),
+    ({"top": 1, "scope": "aggregate", "aggregates": ["edge-9"]},
+     "Nova has no aggregate named edge-9 (it has no aggregates)"),
+])
+def test_bad_popular_options_fail_clearly(cloud, popular, message):
+    outcome = run({"popular": popular})
+    assert outcome.failed
+    assert message in outcome.result["msg"]
+
+
+def test_a_failed_plan_keeps_the_counts(cloud):
+    cloud.compute_api = ComputeApi(Server(OLD["id"], "compute1"))
+    outcome = run({"images": ["missing"], "popular": {"top": 1}})
+    assert outcome.failed
+    assert outcome.result["popular"]["groups"][0]["skipped"][0]["id"] == OLD["id"]
