@@ -1,0 +1,81 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Nova's own aggregate image pre-cache API, on the controller.
+
+`POST /os-aggregates/{id}/images` (microversion 2.81) asks Nova's conductor to have every
+compute host of an aggregate cache images; it answers 202 and nothing else. Here: find the
+aggregate, check that the cloud speaks 2.81, know which of its hosts Nova will skip (a compute
+service that is down), and make the request with errors that say what to do.
+
+The compute side is reached through openstacksdk's compute proxy (`conn.compute`):
+aggregates(), get_endpoint_data(), services() and aggregate_precache_images(), and nothing
+else, so unit tests pass a double.
+"""
+
+PRECACHE_MICROVERSION = (2, 81)
+
+
+class PrecacheError(Exception):
+    """The pre-cache cannot be requested; the message says why and what to do."""
+
+
+def _version(value):
+    return "%d.%d" % tuple(value[:2])
+
+
+def check_microversion(compute):
+    """Fail unless the compute API offers microversion 2.81, the first with the pre-cache API."""
+    data = compute.get_endpoint_data()
+    maximum = getattr(data, "max_microversion", None) if data is not None else None
+    if not maximum or tuple(maximum[:2]) < PRECACHE_MICROVERSION:
+        raise PrecacheError(
+            "the compute API's maximum microversion is %s; Nova's aggregate image pre-cache "
+            "needs %s (Nova Ussuri or later). Use the ssh engine (cache_image on the hosts) "
+            "instead" % (_version(maximum) if maximum else "unknown (no version discovery)",
+                         _version(PRECACHE_MICROVERSION)))
+    return _version(maximum)
+
+
+def aggregate_record(aggregate):
+    """An openstacksdk Aggregate as the module returns it, and as Nova's payloads name it."""
+    return {"id": int(aggregate.id), "uuid": aggregate.uuid, "name": aggregate.name,
+            "hosts": list(aggregate.hosts or []),
+            "availability_zone": aggregate.availability_zone}
+
+
+def find_aggregate(compute, reference):
+    """The aggregate whose id, uuid or name is `reference`, as aggregate_record() gives it."""
+    reference = str(reference)
+    aggregates = list(compute.aggregates())
+    for field in ("id", "uuid", "name"):
+        for aggregate in aggregates:
+            if str(getattr(aggregate, field)) == reference:
+                return aggregate_record(aggregate)
+    names = sorted(str(aggregate.name) for aggregate in aggregates)
+    raise PrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
+                        % (reference, ", ".join(names) or "none"))
+
+
+def down_hosts(compute, hosts):
+    """The hosts among `hosts` whose nova-compute service is down (forced down or no longer
+    reporting): Nova's conductor skips them. A disabled service that is up is not skipped."""
+    wanted = set(hosts)
+    return sorted(service.host for service in compute.services(binary="nova-compute")
+                  if service.host in wanted and service.state == "down")
+
+
+def request_precache(compute, aggregate, image_ids):
+    """Ask Nova to cache the images on the aggregate's hosts; Nova answers 202 and no body."""
+    try:
+        compute.aggregate_precache_images(aggregate["id"], list(image_ids))
+    except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
+        status = getattr(err, "status_code", None)
+        if status == 403:
+            raise PrecacheError(
+                "Nova's policy forbids the image pre-cache of aggregate %s to this user "
+                "(rule compute:aggregates:images, admin only by default): %s"
+                % (aggregate["name"], err)) from None
+        if status in (400, 404, 409):
+            raise PrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
+                                % (aggregate["name"], status, err)) from None
+        raise

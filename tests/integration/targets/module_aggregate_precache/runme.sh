@@ -1,0 +1,113 @@
+#!/usr/bin/env bash
+# aggregate_precache on the test bed's real Nova and RabbitMQ, checked against what Nova did:
+#   1. the module: an unknown image fails before anything starts, a three-host run followed
+#      to its end, the same run again, a disabled host cached and a forced-down one skipped,
+#      a run started with openstacksdk followed in watch mode, no transport URL;
+#   2. the bus password never shows, even at -vvvv;
+#   3. playbooks/precache.yml with the nova engine, with compute hosts in the inventory that
+#      cannot be reached: no play connects to them; the progress callback's lines, its
+#      notifications and the role's summary, exactly; the bus password not in its -vvvv output;
+#   4. playbooks/watch.yml follows a run started with openstacksdk alone, a forced-down host
+#      skipped; with no run it fails (exit code 2) when its time is up.
+set -euo pipefail
+
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
+OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
+export OS_CLIENT_CONFIG_FILE
+transport_url=$(setting rabbitmq transport_url)
+
+images=../setup_testbed/files/testbed_images.py
+work=$(mktemp -d)
+aggregate=precache-test-nova-$(python -c 'import uuid; print(uuid.uuid4().hex[:8])')
+cleanup() {
+    python files/nova.py "$config" cleanup
+    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
+    rm -rf "$work"
+}
+trap cleanup EXIT
+
+python "$images" "$config" publish small:raw:4:1 tiny:qcow2:4:1 > "$work/plan.json"
+python files/nova.py "$config" aggregate "$aggregate" > /dev/null
+
+small=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["small"]["id"])' "$work/plan.json")
+tiny=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["tiny"]["id"])' "$work/plan.json")
+tiny_name=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["tiny"]["name"])' "$work/plan.json")
+aggregate_id=$(python files/nova.py "$config" aggregate-id "$aggregate")
+# The bus URL for the playbooks, in a file rather than on their command line.
+printf 'precache_transport_url: "%s"\n' "$transport_url" > "$work/bus.yml"
+
+run() {
+    ansible-playbook -i localhost, -c local -e "@$work/plan.json" -e "aggregate=$aggregate" \
+        -e "work=$work" "$@"
+}
+
+echo "== 1. the module"
+run aggregate_precache.yml "$@"
+
+echo "== 2. the transport URL never shows"
+run no_log.yml -vvvv > "$work/vvvv.log" 2>&1 || { cat "$work/vvvv.log"; exit 1; }
+for secret in "$transport_url" "$(echo "$transport_url" | cut -d@ -f1)"; do
+    if grep -qF -- "$secret" "$work/vvvv.log"; then
+        echo "the transport URL (or its credentials) appears in the -vvvv output" >&2
+        exit 1
+    fi
+done
+grep -q '"complete": true' "$work/vvvv.log" ||
+    { echo "no_log.yml did not follow its run" >&2; cat "$work/vvvv.log"; exit 1; }
+
+echo "== 3. playbooks/precache.yml with the nova engine, from the controller alone"
+{
+    echo "all:"
+    echo "  hosts:"
+    for host in compute1 compute2 compute3; do
+        echo "    $host: {ansible_host: 127.0.0.1, ansible_port: 1, ansible_connection: ssh}"
+    done
+} > "$work/unreachable.yml"
+export ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress
+export PRECACHE_PROGRESS_FILE=$work/progress.jsonl
+ansible-playbook -i "$work/unreachable.yml" openstack_ops.precache.precache \
+    -e precache_engine=nova -e precache_cloud=precache-admin -e "aggregate=$aggregate" \
+    -e "{\"images\": [\"$small\", \"$tiny_name\"]}" -e "@$work/bus.yml" \
+    -e "precache_summary_file=$work/summary.json" -vvvv > "$work/engine.log" 2>&1 ||
+    { cat "$work/engine.log"; exit 1; }
+grep -E '^(host [0-9]|Completed |PLAY RECAP|localhost )' "$work/engine.log"
+for secret in "$transport_url" "$(echo "$transport_url" | cut -d@ -f1)"; do
+    if grep -qF -- "$secret" "$work/engine.log"; then
+        echo "the transport URL (or its credentials) appears in the role's -vvvv output" >&2
+        exit 1
+    fi
+done
+python files/check_run.py "$work/engine.log" "$work/progress.jsonl" "$work/summary.json" \
+    "$aggregate" "$small,$tiny" ""
+
+echo "== 4. playbooks/watch.yml follows a run started with openstacksdk, compute3 forced down"
+python files/nova.py "$config" force-down compute3
+rm -f "$work/summary.json"
+ansible-playbook openstack_ops.precache.watch -e precache_cloud=precache-admin \
+    -e "aggregate=$aggregate" -e "@$work/bus.yml" -e precache_nova_timeout=120 \
+    -e "precache_summary_file=$work/summary.json" "$@" > "$work/watch.log" 2>&1 &
+watcher=$!
+# The watcher follows the first run it sees start: ask again until it saw one, so that a
+# listener slow to start misses nothing the test needs.
+for _ in $(seq 40); do
+    kill -0 "$watcher" 2>/dev/null || break
+    python files/nova.py "$config" precache "$aggregate_id" "$tiny"
+    sleep 3
+done
+status=0
+wait "$watcher" || status=$?
+python files/nova.py "$config" restore
+cat "$work/watch.log"
+test "$status" = 0 || { echo "watch.yml exited with $status" >&2; exit 1; }
+python files/check_run.py "$work/watch.log" "$work/progress.jsonl" "$work/summary.json" \
+    "$aggregate" "$tiny" compute3
+
+echo "== 5. playbooks/watch.yml with no run: it fails when its time is up"
+status=0
+ansible-playbook openstack_ops.precache.watch -e precache_cloud=precache-admin \
+    -e "aggregate=$aggregate" -e "@$work/bus.yml" -e precache_nova_timeout=3 "$@" \
+    > "$work/quiet.log" 2>&1 || status=$?
+cat "$work/quiet.log"
+test "$status" = 2 || { echo "watch.yml with no run exited with $status, not 2" >&2; exit 1; }
+grep -q "no pre-cache run started in 3 s" "$work/quiet.log"

@@ -1,0 +1,108 @@
+# Copyright: (c) 2026, openstack_ops developers
+# Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
+"""Nova's aggregate pre-cache API through a double of openstacksdk's compute proxy."""
+
+import types
+
+import pytest
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _nova_precache
+from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_precache import (
+    PrecacheError)
+
+
+class HttpError(Exception):
+    def __init__(self, status_code, message):
+        super().__init__(message)
+        self.status_code = status_code
+
+
+def aggregate(ident, name, hosts, uuid=None):
+    return types.SimpleNamespace(id=ident, uuid=uuid or "uuid-%s" % ident, name=name,
+                                 hosts=hosts, availability_zone=None)
+
+
+class Compute:
+    def __init__(self, maximum=(2, 104), error=None):
+        self.maximum = maximum
+        self.error = error
+        self.requests = []
+        self.aggregates_ = [aggregate(1, "edge-a", ["compute1"]),
+                            aggregate(2, "1", ["compute2"]),
+                            aggregate(3, "rollout", ["compute1", "compute2", "compute3"])]
+        self.services_ = [
+            types.SimpleNamespace(host="compute1", state="up", status="disabled"),
+            types.SimpleNamespace(host="compute2", state="down", status="enabled"),
+            types.SimpleNamespace(host="compute3", state="up", status="enabled"),
+            types.SimpleNamespace(host="compute9", state="down", status="enabled")]
+
+    def get_endpoint_data(self):
+        return types.SimpleNamespace(max_microversion=self.maximum)
+
+    def aggregates(self):
+        return iter(self.aggregates_)
+
+    def services(self, binary):
+        assert binary == "nova-compute"
+        return iter(self.services_)
+
+    def aggregate_precache_images(self, aggregate_id, image_ids):
+        if self.error:
+            raise self.error
+        self.requests.append((aggregate_id, image_ids))
+
+
+def test_the_microversion_is_checked():
+    assert _nova_precache.check_microversion(Compute((2, 104))) == "2.104"
+    assert _nova_precache.check_microversion(Compute((2, 81))) == "2.81"
+    with pytest.raises(PrecacheError, match=r"maximum microversion is 2\.79; .* needs 2\.81 "
+                                            r"\(Nova Ussuri or later\)"):
+        _nova_precache.check_microversion(Compute((2, 79)))
+    with pytest.raises(PrecacheError, match=r"maximum microversion is unknown"):
+        _nova_precache.check_microversion(Compute(None))
+
+
+@pytest.mark.parametrize("reference, expected", [
+    ("3", 3), (3, 3), ("rollout", 3), ("uuid-1", 1),
+    # An id wins over a name that looks like one.
+    ("1", 1),
+])
+def test_an_aggregate_by_id_uuid_or_name(reference, expected):
+    found = _nova_precache.find_aggregate(Compute(), reference)
+    assert found["id"] == expected
+    assert set(found) == {"id", "uuid", "name", "hosts", "availability_zone"}
+
+
+def test_an_unknown_aggregate_names_the_known_ones():
+    with pytest.raises(PrecacheError, match=r"no aggregate has the id, uuid or name 'nope' "
+                                            r"\(the aggregates are: 1, edge-a, rollout\)"):
+        _nova_precache.find_aggregate(Compute(), "nope")
+
+
+def test_down_hosts_are_those_nova_skips_disabled_ones_are_not():
+    assert _nova_precache.down_hosts(Compute(), ["compute1", "compute2", "compute3"]) == [
+        "compute2"]
+
+
+def test_the_request():
+    compute = Compute()
+    _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ("a", "b"))
+    assert compute.requests == [(3, ["a", "b"])]
+
+
+@pytest.mark.parametrize("status, message", [
+    (403, r"Nova's policy forbids the image pre-cache of aggregate rollout to this user \(rule "
+          r"compute:aggregates:images, admin only by default\): Policy doesn't allow"),
+    (400, r"Nova refused the image pre-cache of aggregate rollout \(HTTP 400\): "
+          r"Policy doesn't allow"),
+])
+def test_refusals_say_why(status, message):
+    compute = Compute(error=HttpError(status, "Policy doesn't allow"))
+    with pytest.raises(PrecacheError, match=message):
+        _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
+
+
+def test_other_errors_pass_through():
+    compute = Compute(error=HttpError(500, "boom"))
+    with pytest.raises(HttpError):
+        _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
