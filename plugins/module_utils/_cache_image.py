@@ -14,6 +14,8 @@ import pwd
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
+    disk_usage)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
     DownloadError, download)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
@@ -75,7 +77,7 @@ class ImageCacher:
 
     def __init__(self, settings, qemu_img, convert, uid, gid, mode, lock_timeout,
                  download_options, image_endpoint=None, auth_token=None, check_mode=False,
-                 download_missing=True):
+                 download_missing=True, evictor=None):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
@@ -86,6 +88,7 @@ class ImageCacher:
         self.headers = {"X-Auth-Token": auth_token} if auth_token else {}
         self.check_mode = check_mode
         self.download_missing = download_missing
+        self.evictor = evictor
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
@@ -93,7 +96,7 @@ class ImageCacher:
         name = cache.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": os.path.join(self.settings.cache_dir, name), "format": None,
-                  "size": None, "bytes_transferred": 0, "seconds": 0.0, "msg": ""}
+                  "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [], "msg": ""}
         label = "image %s%s" % (image["id"], " (%s)" % image["name"] if image.get("name") else "")
         try:
             self._cache(image, name, record)
@@ -105,7 +108,8 @@ class ImageCacher:
     def _cache(self, image, name, record):
         unsupported = rbd_message(self.settings)
         if unsupported:
-            record.update(action=UNSUPPORTED, path=None, msg=unsupported)
+            record.update(action=UNSUPPORTED, path=None, msg=unsupported,
+                          store=self.settings.images_rbd_glance_store_name or None)
             return
         container_format = image.get("container_format") or "bare"
         if container_format not in CACHEABLE_CONTAINER_FORMATS:
@@ -119,6 +123,10 @@ class ImageCacher:
             exists = os.path.exists(path)
             record.update(action=REFRESHED if exists else DOWNLOADED,
                           msg="would refresh" if exists else "would download")
+            if not exists and self.evictor:
+                # The size on disk is known only after the download: Glance's size estimates it.
+                record["evicted"] = self.evictor.preview(name, image.get("size") or 0)
+                record["msg"] += _evicted_message(record["evicted"], "would evict")
             return
         cache.ensure_dir(self.settings.cache_dir, self.uid, self.gid)
         lock = cache.NovaLock(cache.lock_file(self.settings.lock_dir, name), self.lock_timeout,
@@ -156,6 +164,9 @@ class ImageCacher:
         size, virtual_size = image.get("size"), image.get("virtual_size")
         needed = (size or 0) + ((virtual_size or 0) if self.convert else 0)
         cache.check_free_space(self.settings.cache_dir, needed, "this image")
+        if self.evictor:
+            # Fail before the download when the limits cannot hold even an empty file.
+            self.evictor.preview(name, 0)
         temps = [cache.temp_path(self.settings.cache_dir, name, "download")]
         try:
             with os.fdopen(os.open(temps[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
@@ -172,6 +183,8 @@ class ImageCacher:
                 temps.append(cache.temp_path(self.settings.cache_dir, name, "convert"))
                 info = convert_to_raw(temps[0], temps[1], info["format"], self.qemu_img)
                 cache.remove_quietly(temps[0])
+            if self.evictor:
+                record["evicted"] = self.evictor.make_room(name, disk_usage(os.stat(temps[-1])))
             cache.install(temps[-1], path, self.uid, self.gid, self.mode)
         finally:
             for temp in temps:
@@ -185,13 +198,28 @@ class ImageCacher:
         if len(temps) > 1:
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=os.path.getsize(path),
-                      msg=", ".join(done))
+                      msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
+
+
+def _evicted_message(evicted, verb):
+    if not evicted:
+        return ""
+    return "; %s %d unused images (%s on disk) to stay within the cache limits: %s" % (
+        verb, len(evicted), format_bytes(sum(e["disk_usage"] for e in evicted)),
+        ", ".join(e["name"] for e in evicted))
 
 
 def _describe(err):
     if isinstance(err, OSError) and err.filename:
         return "%s: %s" % (err.filename, err.strerror)
     return str(err)
+
+
+def glance_store(settings):
+    """The Glance store an rbd host boots from (its images_rbd_glance_store_name), else None."""
+    if settings.images_type != "rbd":
+        return None
+    return settings.images_rbd_glance_store_name or None
 
 
 def summarize(records):

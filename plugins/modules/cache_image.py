@@ -25,7 +25,8 @@ description:
   - A failure leaves no file behind and is reported for that image; the other images still
     run, and the task fails after all were tried.
   - On a host whose C([libvirt] images_type) is V(rbd) the images are reported V(unsupported),
-    because Nova boots from the Glance store there, not from a local cache.
+    because Nova boots from the Glance store there, not from a local cache; the result names
+    that store (RV(glance_store)), which C(image_store_copy) fills.
   - Our own temporary files left by a killed run are removed once a day old.
 extends_documentation_fragment:
   - openstack_ops.precache.download
@@ -33,10 +34,12 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: Reports which images would be downloaded or refreshed and changes nothing.
+    details: Reports which images would be downloaded, refreshed or evicted and changes
+      nothing. The images that would be evicted are chosen with Glance's size of the new image
+      as its size on disk, which is known only after a download.
   diff_mode:
     support: full
-    details: Shows the base files that would appear in the cache.
+    details: Shows the base files that would appear in the cache, and those evicted.
   platform:
     support: full
     platforms: posix
@@ -142,6 +145,34 @@ options:
         downloads or removes that image) before that image fails.
     type: int
     default: 600
+  cache_max_size:
+    description:
+      - Most bytes on disk the cached images (Nova's original base files) may take on this
+        host, such as V(200G) (units K, M, G, T are powers of 1024) or a number of bytes.
+      - Setting any C(cache_max_*) option turns eviction on; it is off by default. When an image
+        to download would break a limit, the least recently used cached images (oldest
+        modification time, Nova's expiry clock) that no instance disk backs on and that are not
+        pinned are removed, each under Nova's lock for it, until it fits. When it cannot fit
+        even so, that image fails and nothing is removed.
+      - Resized copies C(<sha1>_<n>) and every other file are neither counted nor removed.
+        See the collection's docs/report.md for the rules.
+    type: str
+  cache_max_count:
+    description:
+      - Most images that may be cached on this host. Turns eviction on, as O(cache_max_size).
+    type: int
+  cache_max_percent:
+    description:
+      - Most bytes on disk the cached images may take, in percent of the size of the cache
+        dir's filesystem. Turns eviction on, as O(cache_max_size); with both, the smaller wins.
+    type: float
+  pinned_images:
+    description:
+      - Ids of images that eviction never removes, besides the images of O(images), which are
+        always pinned.
+    type: list
+    elements: str
+    default: []
 notes:
   - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does.
   - Runs with Python 3.9 or later and nothing but the standard library.
@@ -212,9 +243,33 @@ images:
     seconds:
       description: Time spent on this image.
       type: float
+    evicted:
+      description: The cached images removed (or, in check mode, that would be) to make room for
+        this one within the cache limits, each with C(name), C(path), C(size), C(disk_usage),
+        C(mtime) and C(age).
+      type: list
+      elements: dict
     msg:
       description: What happened, and for failures why and what to do.
       type: str
+    store:
+      description: For an V(unsupported) image on an rbd host, the Glance store it must be in
+        (C([libvirt] images_rbd_glance_store_name)); null when nova.conf names none.
+      type: str
+      returned: when the image is V(unsupported)
+images_type:
+  description: The host's C([libvirt] images_type); V(rbd) hosts boot from Ceph, not from the cache.
+  returned: always
+  type: str
+  sample: default
+glance_store:
+  description:
+    - On an rbd host, the Glance store its Ceph cluster backs, C([libvirt] images_rbd_glance_store_name),
+      where the images must be for Nova to clone them. Null on other hosts, and on rbd hosts whose
+      nova.conf names no store.
+  returned: always
+  type: str
+  sample: edge-1-ceph
 images_cached:
   description: Ids of the images now in the cache (downloaded or refreshed), as Nova's notifications list them.
   returned: always
@@ -240,11 +295,19 @@ stale_temps_removed:
   returned: always
   type: list
   elements: str
+evicted:
+  description: Every cached image removed to stay within the cache limits (in check mode, that
+    would be), as in RV(images[].evicted).
+  returned: always
+  type: list
+  elements: dict
 """
 
 from ansible.module_utils.basic import AnsibleModule
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils._eviction import (
+    Evictor, parse_limits)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     CacheError, clean_stale_temps)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
@@ -279,6 +342,10 @@ ARGUMENT_SPEC = dict(
     mode=dict(type="raw", default="0644"),
     download_missing=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=600),
+    cache_max_size=dict(type="str"),
+    cache_max_count=dict(type="int"),
+    cache_max_percent=dict(type="float"),
+    pinned_images=dict(type="list", elements="str", default=[]),
     rate_limit=dict(type="str"),
     timeout=dict(type="int", default=60),
     retries=dict(type="int", default=3),
@@ -304,6 +371,8 @@ class CacheImageModule:
                 self.module.warn(note)
             uid, gid = _cache_image.resolve_owner(params["owner"], params["group"], settings)
             rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
+            limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
+                                  params["cache_max_percent"])
             qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
                                address_space=settings.images_address_space_limit * GIB)
             if settings.images_type != "rbd":
@@ -317,14 +386,21 @@ class CacheImageModule:
                  validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
                  client_cert=params["client_cert"], client_key=params["client_key"]),
             image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
-            check_mode=self.module.check_mode, download_missing=params["download_missing"])
+            check_mode=self.module.check_mode, download_missing=params["download_missing"],
+            evictor=Evictor(settings, qemu_img, limits,
+                            [i["id"] for i in params["images"]] + params["pinned_images"],
+                            uid, gid) if limits.enabled else None)
         stale = [] if self.module.check_mode else clean_stale_temps(settings.cache_dir)
         records = [cacher.cache(image) for image in params["images"]]
         downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
+        evicted = [e for r in records for e in r["evicted"]]
         result = dict(
-            changed=bool(downloaded or stale), cache_dir=settings.cache_dir,
+            changed=bool(downloaded or stale or evicted), cache_dir=settings.cache_dir,
             nova_conf=settings.as_dict(), images=records, stale_temps_removed=stale,
-            diff=dict(before="", after="".join("%s\n" % r["path"] for r in downloaded)),
+            images_type=settings.images_type, glance_store=_cache_image.glance_store(settings),
+            evicted=evicted,
+            diff=dict(before="".join("%s\n" % e["path"] for e in evicted),
+                      after="".join("%s\n" % r["path"] for r in downloaded)),
             **_cache_image.summarize(records))
         failed = [r["msg"] for r in records if r["action"] == _cache_image.FAILED]
         if failed:

@@ -190,10 +190,14 @@ def test_cached_file_of_the_wrong_format_is_not_trusted(host, glance, qemu):
     assert record["action"] == "failed" and "is qcow2, but Nova expects raw" in record["msg"]
 
 
-def test_rbd_host_reports_unsupported(host, glance, qemu):
+@pytest.mark.parametrize("store_line, store", [
+    ("images_rbd_glance_store_name = edge-1-ceph\n", "edge-1-ceph"), ("", None)])
+def test_rbd_host_reports_unsupported_and_the_store(host, glance, qemu, store_line, store):
     image, _raw = publish(glance, "raw")
-    record = cacher(host, qemu, extra_conf="[libvirt]\nimages_type = rbd\n").cache(image)
+    record = cacher(host, qemu, extra_conf="[libvirt]\nimages_type = rbd\n" + store_line
+                    ).cache(image)
     assert record["action"] == "unsupported" and "rbd" in record["msg"]
+    assert record["store"] == store
     assert our_files(host) == []
 
 

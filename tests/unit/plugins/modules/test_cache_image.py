@@ -93,3 +93,49 @@ def test_bad_arguments_are_clear_errors(tmp_path, served, args, message):
     outcome = run(dict({"images": [served], "cache_dir": str(cache_dir)}, **args))
     assert outcome.failed and message in outcome.result["msg"]
     assert os.listdir(cache_dir) == []
+
+
+def test_eviction_makes_room_and_reports_it(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    old = cache_dir / hashlib.sha1(b"old-image").hexdigest()
+    old.write_bytes(os.urandom(4096))
+    pinned = cache_dir / hashlib.sha1(b"pinned-image").hexdigest()
+    pinned.write_bytes(os.urandom(4096))
+    os.utime(pinned, (1, 1))
+    outcome = run({"images": [served], "cache_dir": str(cache_dir), "cache_max_count": 2,
+                   "pinned_images": ["pinned-image"]})
+    assert not outcome.failed, outcome.result["msg"]
+    result = outcome.result
+    assert [e["path"] for e in result["evicted"]] == [str(old)]
+    assert result["images"][0]["evicted"] == result["evicted"]
+    assert result["diff"]["before"] == "%s\n" % old
+    assert not old.exists() and pinned.exists()
+
+
+def test_bad_cache_limit_fails_before_anything(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir), "cache_max_size": "2 apples"})
+    assert outcome.failed and outcome.result["msg"].startswith("cache_max_size: '2 apples'")
+    assert os.listdir(cache_dir) == []
+
+
+def test_an_rbd_host_names_its_glance_store(tmp_path, served):
+    conf = tmp_path / "nova.conf"
+    conf.write_text("[DEFAULT]\nstate_path = %s\n[libvirt]\nimages_type = rbd\n"
+                    "images_rbd_glance_store_name = edge-1-ceph\n" % tmp_path)
+    (tmp_path / "instances").mkdir()
+    outcome = run({"images": [served], "nova_conf": [str(conf)]})
+    assert not outcome.failed, outcome.result["msg"]
+    result = outcome.result
+    assert (result["images_type"], result["glance_store"]) == ("rbd", "edge-1-ceph")
+    assert result["images_unsupported"] == [IMAGE_ID] and result["changed"] is False
+    assert result["images"][0]["store"] == "edge-1-ceph"
+
+
+def test_other_hosts_have_no_glance_store(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    result = run({"images": [served], "cache_dir": str(cache_dir)}, check_mode=True).result
+    assert result["glance_store"] is None and "store" not in result["images"][0]
