@@ -33,6 +33,15 @@ description:
     or is not a list of names is a warning, and is not used.
   - Only the plays that run C(cache_image) count their hosts, so a play that validates or reports
     over other hosts changes no total.
+  - With Nova's own pre-cache (M(openstack_ops.precache.aggregate_precache), the role's C(nova)
+    engine), each host of its result gets its line and notification when the module returns,
+    in the order the hosts reported to Nova, under the module's aggregate. A host Nova skipped
+    because its compute service was down is listed as skipped, not counted as an error.
+  - A host with C([libvirt] images_type = rbd) boots from the image in its Glance store, not from
+    a local cache. Its line waits for the result of M(openstack_ops.precache.image_store_copy)
+    for that store (the C(image_precache) role runs it after each batch) and counts the images in
+    the store as cached and the others as failed; with no such result by the end of the run, its
+    images are failed.
 requirements:
   - oslo.messaging, only for O(transport_url)
 options:
@@ -113,24 +122,13 @@ options:
 """
 
 import json
-import socket
-from urllib.parse import urlsplit
 
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils._notification_watch import (
+    check_reachable)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
-
-
-def _bus_reachable(url):
-    """Whether the first host of a transport URL takes TCP connections (oslo.messaging would
-    otherwise retry for ever, or log and drop)."""
-    first = urlsplit("//" + urlsplit(url).netloc.split(",")[0])
-    try:
-        socket.create_connection((first.hostname, first.port or 5672), timeout=5).close()
-    except (OSError, ValueError) as exc:
-        return str(exc)
-    return None
 
 
 class CallbackModule(CallbackBase):
@@ -164,10 +162,7 @@ class CallbackModule(CallbackBase):
 
     def _connect(self, url):
         try:
-            failure = _bus_reachable(url)
-            if failure:
-                raise OSError("the bus at %s does not answer: %s"
-                              % (urlsplit(url).hostname, failure))
+            check_reachable(url, timeout=5)
             self.notifier = self.notifier_factory(url, self.get_option("topic"),
                                                   self.get_option("exchange"),
                                                   self.run.publisher)
@@ -251,10 +246,19 @@ class CallbackModule(CallbackBase):
         # ansible-core 2.19 added result.task/host/result; older ones only have the _ names.
         task = getattr(result, "task", None) or result._task
         action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        outcome = getattr(result, "result", None) or result._result
+        if _progress.is_aggregate_precache(action):
+            # Nova's own run, one aggregate per result; a loop's come item by item.
+            if "results" not in outcome:
+                self._show(self.run.nova_result(outcome))
+            return
+        if _progress.is_store_copy(action):
+            # An rbd host's images count as cached once its Glance store has them.
+            self._show(self.run.store_copy(outcome.get("target_stores"), outcome))
+            return
         if not _progress.is_cache_image(action):
             return
         host = getattr(result, "host", None) or result._host
-        outcome = getattr(result, "result", None) or result._result
         self._register_play_hosts()
         if host.name not in self.run.host_aggregate:
             self.run.add_hosts([(host.name, self._identity(host))])
@@ -269,9 +273,12 @@ class CallbackModule(CallbackBase):
             self._task_images[task_key] = planned
         else:
             planned = self._task_images.get(task_key, [])
-        notes, line = self.run.result(host.name, status, outcome, planned)
-        self._emit(notes)
-        self._display.display(line)
+        self._show(self.run.host_result(host.name, status, outcome, planned))
+
+    def _show(self, reports):
+        for notes, line in reports:
+            self._emit(notes)
+            self._display.display(line)
 
     def v2_runner_on_ok(self, result, **kwargs):
         self._task_result(result, "ok")
@@ -282,7 +289,21 @@ class CallbackModule(CallbackBase):
     def v2_runner_on_unreachable(self, result, **kwargs):
         self._task_result(result, "unreachable")
 
+    def _nova_item(self, result):
+        # Only aggregate_precache's loop items: other modules count once per task result.
+        task = getattr(result, "task", None) or result._task
+        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        if _progress.is_aggregate_precache(action):
+            self._show(self.run.nova_result(getattr(result, "result", None) or result._result))
+
+    def v2_runner_item_on_ok(self, result):
+        self._nova_item(result)
+
+    def v2_runner_item_on_failed(self, result):
+        self._nova_item(result)
+
     def v2_playbook_on_stats(self, stats):
+        self._show(self.run.flush_waiting())
         self._emit(self.run.end())
         if self._progress:
             self._progress.close()

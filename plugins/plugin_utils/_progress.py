@@ -16,6 +16,8 @@ import uuid
 import warnings
 
 CACHE_IMAGE_ACTION = "openstack_ops.precache.cache_image"
+STORE_COPY_ACTION = "openstack_ops.precache.image_store_copy"
+NOVA_PRECACHE_ACTION = "openstack_ops.precache.aggregate_precache"
 PUBLISHER = "ansible-precache"
 EVENT_PREFIX = "aggregate.cache_images."
 
@@ -23,6 +25,107 @@ EVENT_PREFIX = "aggregate.cache_images."
 def is_cache_image(resolved_action):
     """Whether a task's resolved action is cache_image (also under ansible.legacy/collections)."""
     return bool(resolved_action) and CACHE_IMAGE_ACTION in resolved_action
+
+
+def is_aggregate_precache(resolved_action):
+    """Whether a task's resolved action is aggregate_precache (Nova's own pre-cache)."""
+    return bool(resolved_action) and NOVA_PRECACHE_ACTION in resolved_action
+
+
+def nova_host_results(result):
+    """The hosts of an aggregate_precache result, in the order they reported to Nova: a list of
+    (host, status ok/failed/skipped, a result as host_outcome() reads it, seconds since the
+    run's start). Nova's notifications give no reason for a failure."""
+    hosts = (result or {}).get("hosts") or {}
+    reports = []
+    for host, record in sorted(hosts.items(), key=lambda item: item[1].get("index") or 0):
+        failed = [str(i) for i in record.get("images_failed") or []]
+        status = record.get("status") if record.get("status") in ("ok", "failed", "skipped") \
+            else ("failed" if failed else "ok")
+        why = ("skipped by Nova: its compute service was down" if status == "skipped" else
+               "failed on the host, as Nova reported it (its nova-compute log says why)")
+        reports.append((host, status, {
+            "images_cached": [str(i) for i in record.get("images_cached") or []],
+            "images_failed": failed, "msg": why}, float(record.get("seconds") or 0)))
+    return reports
+
+
+def is_store_copy(resolved_action):
+    """Whether a task's resolved action is image_store_copy."""
+    return bool(resolved_action) and STORE_COPY_ACTION in resolved_action
+
+
+def _store_copy_outcome(runs, store):
+    """{image id: (status, msg)} for `store` from image_store_copy runs, or None when no run
+    asked for it. `runs` are {"stores": the stores asked for, "result": the module's result};
+    a run that failed before any copy (its checks) gives every image its message, under "*".
+    """
+    outcome = None
+    for run in runs or []:
+        if not isinstance(run, dict) or store not in (run.get("stores") or []):
+            continue
+        result = run.get("result") or {}
+        outcome = {}
+        copies = [c for c in result.get("copies") or [] if isinstance(c, dict)]
+        for copy in copies:
+            if copy.get("store") == store:
+                outcome[str(copy.get("id"))] = (copy.get("status"), copy.get("msg") or "")
+        if not copies:
+            outcome["*"] = ("failed", str(result.get("msg") or "image_store_copy failed"))
+    return outcome
+
+
+def rbd_store(result):
+    """The Glance store an rbd host's cache_image result waits for, or None."""
+    if not isinstance(result, dict) or not result.get("images_unsupported"):
+        return None
+    return result.get("glance_store") or None
+
+
+def with_store_copies(result, runs):
+    """An rbd host's cache_image result with its images counted by its Glance store.
+
+    Its `unsupported` images (not cached locally: Nova clones them from Ceph) are cached when
+    image_store_copy found or put them in the host's store (`glance_store`), skipped when it
+    only looked (copy_missing false, keep-warm) and they are not there, and failed otherwise,
+    with the copy's reason; `failed` and `msg` follow. Any other result, or one whose store no
+    run asked for, is returned as it is.
+    """
+    store = rbd_store(result)
+    outcome = _store_copy_outcome(runs, store) if store else None
+    if outcome is None:
+        return result
+    result = dict(result)
+    cached = list(result.get("images_cached") or [])
+    failed = list(result.get("images_failed") or [])
+    skipped = list(result.get("images_skipped") or [])
+    reasons = {}
+    for image_id in [str(i) for i in result["images_unsupported"]]:
+        status, msg = outcome.get(image_id, outcome.get("*", (
+            "failed", "image_store_copy did not report this image for store %s" % store)))
+        if status in ("present", "copied"):
+            cached.append(image_id)
+            reasons[image_id] = (status, "in Glance store %s (%s), which this rbd host clones "
+                                         "from" % (store, status))
+        elif status == "missing":
+            skipped.append(image_id)
+            reasons[image_id] = (status, "not in Glance store %s, which this rbd host clones "
+                                         "from, and not copied there (keep-warm)" % store)
+        else:
+            failed.append(image_id)
+            reasons[image_id] = (status, "not in Glance store %s, which this rbd host clones "
+                                         "from: %s" % (store, msg))
+    result["images"] = [dict(image, store_status=reasons[str(image.get("id"))][0],
+                             msg=reasons[str(image.get("id"))][1])
+                        if isinstance(image, dict) and str(image.get("id")) in reasons else image
+                        for image in result.get("images") or []]
+    result.update(images_cached=cached, images_failed=failed, images_skipped=skipped,
+                  images_unsupported=[])
+    if failed:
+        result.update(failed=True, msg="%d of %d images failed: %s" % (
+            len(failed), len(cached) + len(failed),
+            "; ".join(reasons[i][1] if i in reasons else i for i in failed)))
+    return result
 
 
 def publisher_id(host=None):
@@ -210,6 +313,8 @@ class Run:
         self.hosts = {}
         self.image_failures = {}
         self.bytes_downloaded = 0
+        self.store_copies = []
+        self.waiting = {}
 
     def add_hosts(self, hosts):
         """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play.
@@ -247,9 +352,9 @@ class Run:
                 notes.extend(self.start(host, now))
         return notes
 
-    def result(self, host, status, result, planned_ids):
+    def result(self, host, status, result, planned_ids, now=None):
         """Record one host's cache_image result: (notifications, terminal line)."""
-        now = self.clock()
+        now = self.clock() if now is None else now
         notes = self.start(host, now)
         aggregate = self.aggregates[self.host_aggregate[host]]
         cached, failed, transferred, reasons = host_outcome(result, status, planned_ids)
@@ -262,7 +367,8 @@ class Run:
         record["images_cached"] = cached
         record["images_failed"] = failed
         record["reasons"].update(reasons)
-        for image_id in failed:
+        # Nova reports a host it skipped (down) with every image failed: not an image's failure.
+        for image_id in failed if status != "skipped" else []:
             self.image_failures[image_id] = self.image_failures.get(image_id, 0) + 1
         self.bytes_downloaded += transferred
         data = {"id": aggregate.id, "uuid": aggregate.uuid, "name": aggregate.name,
@@ -271,7 +377,51 @@ class Run:
         notes.append(self._notify("progress", "AggregateCachePayload", "1.0", data, now))
         line = progress_line(aggregate.index, total, host, len(cached), len(failed),
                              now - self.started_at)
+        if status == "skipped":
+            line += " - skipped by Nova, its compute service is down"
         return notes, line
+
+    def nova_result(self, result):
+        """Record an aggregate_precache result (Nova's own run over one aggregate): the
+        (notifications, line) pairs of its hosts, in the order they reported, each timed when
+        it reported."""
+        aggregate = (result or {}).get("aggregate") or {}
+        key = (aggregate.get("id"), aggregate.get("uuid"), aggregate.get("name"))
+        self.add_hosts([(host, key) for host in aggregate.get("hosts") or []])
+        now, elapsed = self.clock(), float((result or {}).get("elapsed") or 0)
+        return [self.result(host, status, host_result, [], now=now - max(elapsed - seconds, 0))
+                for host, status, host_result, seconds in nova_host_results(result)]
+
+    def host_result(self, host, status, result, planned_ids):
+        """Record a cache_image result as result() does, unless it is an rbd host's whose store
+        no image_store_copy run asked for yet: that one waits for the run (or for the end).
+        Returns the (notifications, line) pairs ready now.
+        """
+        store = rbd_store(result)
+        if store and _store_copy_outcome(self.store_copies, store) is None:
+            self.waiting[host] = (status, result, planned_ids)
+            return []
+        return [self.result(host, status, with_store_copies(result, self.store_copies),
+                            planned_ids)]
+
+    def store_copy(self, stores, result):
+        """Record an image_store_copy result; return the (notifications, line) pairs of the rbd
+        hosts waiting for these stores, now counted by them."""
+        self.store_copies.append({"stores": list(stores or []), "result": result})
+        ready = []
+        for host, (status, waiting, planned_ids) in list(self.waiting.items()):
+            if _store_copy_outcome(self.store_copies, rbd_store(waiting)) is not None:
+                del self.waiting[host]
+                ready.append(self.result(host, status, with_store_copies(
+                    waiting, self.store_copies), planned_ids))
+        return ready
+
+    def flush_waiting(self):
+        """The rbd hosts still waiting (no copy ran for their store), their images failed."""
+        ready = [self.result(host, status, result, planned_ids)
+                 for host, (status, result, planned_ids) in self.waiting.items()]
+        self.waiting = {}
+        return ready
 
     def end(self):
         """The end notifications of the aggregates that started and have not ended."""
@@ -289,7 +439,8 @@ class Run:
                        if record["status"] != "ok")
         return {
             "hosts_completed": len(self.hosts),
-            "errors": sum(len(record["images_failed"]) for record in self.hosts.values()),
+            "errors": sum(len(record["images_failed"]) for record in self.hosts.values()
+                          if record["status"] != "skipped"),
             "elapsed": round(self.clock() - self.started_at, 3),
             "failing_hosts": failing,
             "image_failures": dict(sorted(self.image_failures.items())),

@@ -451,8 +451,8 @@ def test_aggregate_names_refuses(value):
 
 
 def bus_up(monkeypatch, plugin):
-    monkeypatch.setattr(sys.modules[type(plugin).__module__], "_bus_reachable",
-                        lambda url: None)
+    monkeypatch.setattr(sys.modules[type(plugin).__module__], "check_reachable",
+                        lambda url, timeout: None)
 
 
 def test_bus_with_a_fake_notifier(monkeypatch):
@@ -554,3 +554,91 @@ def test_hosts_a_stopped_rollout_never_reached_are_named(callback, tmp_path):
     with open(str(tmp_path / "summary.json")) as handle:
         assert json.load(handle)["hosts_not_attempted"] == ["c2", "c3"]
     assert plugin._display.lines[-1] == "Not attempted: c2, c3"
+
+
+def rbd_result(store="site-b"):
+    """cache_image on an rbd host: every image unsupported locally, the host's store named."""
+    msg = "this host uses [libvirt] images_type = rbd"
+    images = [dict(image(i, "unsupported", 0, msg), path=None, store=store)
+              for i in (IMG_A, IMG_B)]
+    return {"changed": False, "images": images, "images_cached": [], "images_failed": [],
+            "images_unsupported": [IMG_A, IMG_B], "images_type": "rbd", "glance_store": store,
+            "invocation": {"module_args": {"images": [{"id": IMG_A}, {"id": IMG_B}]}}}
+
+
+def store_copy_result(store, failed=()):
+    copies = [{"id": i, "name": None, "store": store, "seconds": 1.0,
+               "status": "failed" if i in failed else "copied",
+               "msg": "Glance's copy task t1 failed: boom" if i in failed else "copied"}
+              for i in (IMG_A, IMG_B)]
+    result = {"changed": True, "copies": copies, "target_stores": [store]}
+    if failed:
+        result.update(failed=True, msg="1 of 2 copies failed or timed out")
+    return result
+
+
+def test_an_rbd_host_waits_for_its_stores_copy(callback, tmp_path):
+    plugin = callback()
+    hosts = [make_host("compute%d" % n, **AGG) for n in (1, 2, 3)]
+    plugin.v2_playbook_on_play_start(Play(Inventory(hosts)))
+    copy_task = make_task(action="openstack_ops.precache.image_store_copy")
+    # compute1 caches locally; compute2 (site-b) waits for the copy; compute3 (site-c) comes in
+    # a later batch whose copy fails for one image.
+    plugin.v2_runner_on_ok(Result(hosts[0], make_task(), ok_result([IMG_A, IMG_B])))
+    plugin.v2_runner_on_ok(Result(hosts[1], make_task(), rbd_result()))
+    assert plugin._display.lines == ["host 1/3 compute1: 2 cached, 0 failed (33%, ETA 0:20)"]
+    plugin.v2_runner_on_ok(Result(hosts[0], copy_task, store_copy_result("site-b")))
+    plugin.v2_runner_on_ok(Result(hosts[2], make_task(), rbd_result("site-c")))
+    plugin.v2_runner_on_failed(Result(hosts[2], copy_task,
+                                      store_copy_result("site-c", failed=[IMG_B])))
+    plugin.v2_playbook_on_stats(None)
+    progress = [n["payload"]["nova_object.data"] for n in lines(tmp_path)
+                if n["event_type"].endswith(".progress")]
+    assert [(p["host"], p["index"], p["images_cached"], p["images_failed"]) for p in progress] == [
+        ("compute1", 1, [IMG_A, IMG_B], []), ("compute2", 2, [IMG_A, IMG_B], []),
+        ("compute3", 3, [IMG_A], [IMG_B])]
+    with open(str(tmp_path / "summary.json")) as handle:
+        summary = json.load(handle)
+    assert summary["failing_hosts"] == {"compute3": {"status": "failed", "reasons": {
+        IMG_B: "not in Glance store site-c, which this rbd host clones from: Glance's copy "
+               "task t1 failed: boom"}}}
+
+
+def test_an_rbd_host_whose_store_was_never_copied_to_fails_at_the_end(callback, tmp_path):
+    plugin = callback()
+    host = make_host("compute1", **AGG)
+    plugin.v2_playbook_on_play_start(Play(Inventory([host])))
+    plugin.v2_runner_on_ok(Result(host, make_task(), rbd_result()))
+    assert plugin._display.lines == []
+    plugin.v2_playbook_on_stats(None)
+    assert [n["event_type"].rsplit(".", 1)[1] for n in lines(tmp_path)] == [
+        "start", "progress", "end"]
+    assert plugin._display.lines[0] == "host 1/1 compute1: 0 cached, 2 failed (100%, ETA 0:00)"
+    with open(str(tmp_path / "summary.json")) as handle:
+        reasons = json.load(handle)["failing_hosts"]["compute1"]["reasons"]
+    assert "images_type = rbd" in reasons[IMG_A]
+
+
+def test_store_copies_of_an_rbd_result():
+    result = rbd_result()
+    # A run whose checks failed (no copies) fails every image with its message.
+    runs = [{"stores": ["site-x"], "result": {}},
+            {"stores": ["site-b"], "result": {"failed": True, "target_stores": ["site-b"],
+                                              "msg": "Glance has no store 'site-b'"}}]
+    counted = _progress.with_store_copies(result, runs)
+    assert counted["failed"] is True and counted["images_failed"] == [IMG_A, IMG_B]
+    assert counted["images_unsupported"] == []
+    assert counted["images"][0]["store_status"] == "failed"
+    assert counted["msg"].startswith("2 of 2 images failed: not in Glance store site-b")
+    assert "Glance has no store 'site-b'" in counted["msg"]
+    assert result["images_unsupported"] == [IMG_A, IMG_B], "the input is left alone"
+    present = {"stores": ["site-b"], "result": {"copies": [
+        {"id": IMG_A, "store": "site-b", "status": "present", "msg": "already in store site-b"},
+        {"id": IMG_B, "store": "site-b", "status": "copied", "msg": "copied"}]}}
+    counted = _progress.with_store_copies(result, [present])
+    assert counted["images_cached"] == [IMG_A, IMG_B] and "failed" not in counted
+    assert counted["images"][1]["msg"] == ("in Glance store site-b (copied), which this rbd "
+                                           "host clones from")
+    # Not an rbd result, or a store no run asked for: unchanged.
+    assert _progress.with_store_copies(ok_result([IMG_A]), [present]) == ok_result([IMG_A])
+    assert _progress.with_store_copies(rbd_result("site-c"), [present]) == rbd_result("site-c")
