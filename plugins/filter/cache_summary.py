@@ -29,6 +29,12 @@ options:
     type: list
     elements: raw
     default: []
+  selection:
+    description: Why each image is in the plan (what C(validate_images) returns in
+      C(selection)), for RV(_value.selection) and its lines.
+    type: list
+    elements: dict
+    default: []
   started_at:
     description: When the run started, in seconds since the epoch, for C(elapsed).
     type: float
@@ -72,8 +78,16 @@ _value:
       description: Hosts without a result (the rollout stopped before them).
       type: list
       elements: str
+    selection:
+      description: O(selection), as given.
+      type: list
+      elements: dict
+    selection_lines:
+      description: Why each image is in the plan, as lines of text; none without O(selection).
+      type: list
+      elements: str
     lines:
-      description: The summary as lines of text.
+      description: The summary as lines of text, RV(_value.selection_lines) last.
       type: list
       elements: str
 """
@@ -89,7 +103,8 @@ def _status(result):
     return "failed" if result.get("failed") else "ok"
 
 
-def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result"):
+def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result",
+                  selection=None):
     """The run's summary (see DOCUMENTATION)."""
     if not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("cache_summary: the input must be a list of hosts, not %s"
@@ -103,9 +118,7 @@ def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="pre
         result = hostvars[host].get(result_var)
         if isinstance(result, dict) and not result.get("skipped"):
             run.result(host, _status(result), result, planned)
-    summary = run.summary()
-    summary["lines"] = _progress.summary_lines(summary)
-    return summary
+    return _progress.finish_summary(run.summary(), selection)
 
 
 class FilterModule:

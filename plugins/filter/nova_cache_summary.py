@@ -25,6 +25,12 @@ options:
   started_at:
     description: When the run started, in seconds since the epoch, for C(elapsed).
     type: float
+  selection:
+    description: Why each image is in the plan (what C(validate_images) returns in
+      C(selection)); its lines end the summary's.
+    type: list
+    elements: dict
+    default: []
 """
 
 EXAMPLES = r"""
@@ -44,7 +50,7 @@ from ansible.errors import AnsibleFilterError
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
 
 
-def nova_cache_summary(results, started_at=None):
+def nova_cache_summary(results, started_at=None, selection=None):
     """The summary of aggregate_precache results (see DOCUMENTATION)."""
     if not isinstance(results, (list, tuple)):
         raise AnsibleFilterError("nova_cache_summary: the input must be a list of "
@@ -55,9 +61,7 @@ def nova_cache_summary(results, started_at=None):
     for result in results:
         if isinstance(result, dict) and not result.get("skipped"):
             run.nova_result(result)
-    summary = run.summary()
-    summary["lines"] = _progress.summary_lines(summary)
-    return summary
+    return _progress.finish_summary(run.summary(), selection)
 
 
 class FilterModule:

@@ -449,6 +449,36 @@ class Run:
         }
 
 
+def _reason(reason):
+    selector = reason.get("selector")
+    if selector == "tag":
+        return "tags %s" % ", ".join(reason.get("tags") or [])
+    if selector == "query":
+        return "query %s" % reason.get("query")
+    if selector == "popular":
+        where = " in %s" % reason["aggregate"] if reason.get("aggregate") else ""
+        return "popular, %s instances%s" % (reason.get("instances"), where)
+    return "named (%s)" % reason.get("reference") if reason.get("reference") else str(selector)
+
+
+def selection_lines(selection):
+    """Why each image is in the plan (validate_images' `selection`), as lines of text."""
+    if not selection:
+        return []
+    return ["Images in the plan, and why:"] + [
+        "  %s (%s): %s" % (entry.get("name"), entry.get("id"),
+                           "; ".join(_reason(reason) for reason in entry.get("selected_by") or []))
+        for entry in selection]
+
+
+def finish_summary(summary, selection=None):
+    """A filter's summary: Run.summary() plus `selection`, its lines, and all the lines."""
+    summary["selection"] = list(selection or [])
+    summary["selection_lines"] = selection_lines(summary["selection"])
+    summary["lines"] = summary_lines(summary) + summary["selection_lines"]
+    return summary
+
+
 def summary_lines(summary):
     """The summary for the terminal, like the watcher in Nova's pre-cache announcement."""
     lines = ["Completed %d hosts, %d errors in %s, %d bytes downloaded" % (

@@ -158,3 +158,12 @@ def test_the_filter_summarizes_several_aggregates():
 def test_the_filter_refuses_what_is_not_a_list():
     with pytest.raises(Exception, match="must be a list of aggregate_precache results"):
         nova_cache_summary({"hosts": {}})
+
+
+def test_the_filter_ends_with_why_each_image_is_in_the_plan():
+    selection = [{"id": IMG_A, "name": "cirros",
+                  "selected_by": [{"selector": "tag", "tags": ["mission-critical"]}]}]
+    summary = nova_cache_summary([module_result()], started_at=0, selection=selection)
+    assert summary["selection"] == selection
+    assert summary["lines"][-2:] == summary["selection_lines"] == [
+        "Images in the plan, and why:", "  cirros (%s): tags mission-critical" % IMG_A]

@@ -62,3 +62,28 @@ def test_a_clean_run_has_one_line():
 def test_the_input_must_be_a_list_of_hosts():
     with pytest.raises(AnsibleFilterError, match="must be a list of hosts"):
         cache_summary("compute1", {})
+
+
+def test_the_selection_says_why_each_image_is_in_the_plan():
+    selection = [
+        {"id": IMG_A, "name": "cirros", "selected_by": [
+            {"selector": "explicit", "reference": "cirros"},
+            {"selector": "popular", "instances": 12, "aggregate": "edge-1"}]},
+        {"id": IMG_B, "name": "ubuntu", "selected_by": [
+            {"selector": "tag", "tags": ["mission-critical"]},
+            {"selector": "query", "query": "[?os_distro=='ubuntu']"}]},
+    ]
+    hostvars = {"compute1": {"precache_result": ok(0)}}
+    summary = cache_summary(["compute1"], hostvars, images=PLAN, selection=selection)
+    assert summary["selection"] == selection
+    assert summary["selection_lines"] == [
+        "Images in the plan, and why:",
+        "  cirros (%s): named (cirros); popular, 12 instances in edge-1" % IMG_A,
+        "  ubuntu (%s): tags mission-critical; query [?os_distro=='ubuntu']" % IMG_B,
+    ]
+    assert summary["lines"][1:] == summary["selection_lines"]
+
+
+def test_no_selection_adds_no_lines():
+    summary = cache_summary(["compute1"], {"compute1": {"precache_result": ok(0)}}, images=PLAN)
+    assert summary["selection"] == [] and summary["selection_lines"] == []

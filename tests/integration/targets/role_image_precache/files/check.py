@@ -210,6 +210,17 @@ def s1_full_run(work):
     assert summary["hosts_not_attempted"] == [], summary
     sizes = work.plan["qcow2"]["size"] + work.plan["raw"]["size"]
     assert summary["bytes_downloaded"] == 3 * sizes, (summary["bytes_downloaded"], sizes)
+    # Why each image is in the plan: qcow2 was named by its name, raw by its id.
+    qcow2, raw = work.plan["qcow2"], work.plan["raw"]
+    assert summary["selection"] == [
+        {"id": qcow2["id"], "name": qcow2["name"],
+         "selected_by": [{"selector": "explicit", "reference": qcow2["name"]}]},
+        {"id": raw["id"], "name": raw["name"],
+         "selected_by": [{"selector": "explicit", "reference": raw["id"]}]},
+    ], summary["selection"]
+    log = work.log(run)
+    for line in summary["selection_lines"]:
+        assert line in log, (line, log[-3000:])
     notes = work.notes(run)
     events = [note["event_type"].rsplit(".", 1)[1] for note in notes]
     assert events == ["start", "progress", "progress", "progress", "end"], events
