@@ -15,6 +15,7 @@
 #    s8  --limit; a list of aggregates; a misspelled aggregate, failing with the known ones
 #    s9  --check changes nothing
 #    s10 the job run by ansible-runner (AWX's engine): its status and events
+#    s11 precache_cache_max_count with a pinned image: the others evicted, least recently used first
 # and no token Keystone issued appears in any output (s1's -vvvv included) or runner artifact.
 set -euo pipefail
 
@@ -187,5 +188,14 @@ echo "s10: ansible-runner exited with $status"
 on_hosts -e state="$work/s10.state.json"
 check s9
 check s10
+
+# s11: eviction through the role: at most 2 images per host, e new and qcow2 pinned, so the
+# test's other images (raw, c, d, f, where cached) go, least recently used first.
+pinned=$(images_of qcow2 | python -c 'import json, sys
+print(json.dumps({"precache_pinned_images": json.load(sys.stdin)["images"]}))')
+play s11 precache -e aggregate=precache-role-test -e "$(images_of e)" -e "$pinned" \
+    -e precache_cache_max_count=2 -v
+on_hosts -e state="$work/s11.state.json"
+check s11
 
 check tokens

@@ -413,9 +413,30 @@ def no_token_shown(work):
     print("%d tokens in none of %d files" % (len(tokens), checked))
 
 
+def s11_eviction(work):
+    """precache_cache_max_count 2 with e planned and qcow2 pinned: on every host e is cached,
+    qcow2 kept, and the test's other images evicted (reported by cache_image, gone from disk)."""
+    run = "s11"
+    assert work.rc(run) == 0, work.rc(run)
+    expect_files(work, run, everywhere("e"), fresh_since=work.started(run))
+    # qcow2's file is the oldest (aged by s8), so the first to go were it not pinned.
+    expect_files(work, run, everywhere("qcow2"), absent=everywhere("raw", "c", "d", "f"),
+                 old_before=work.started(run))
+    before = work.cached("s10")
+    results = module_results(work.log(run))
+    assert sorted(results) == HOSTS, sorted(results)
+    for host in HOSTS:
+        evicted = {record["name"] for record in results[host]["evicted"]}
+        expected = {work.cache_file(host, key)[0] for key in ("raw", "c", "d", "f")
+                    if work.cache_file(host, key)[0] in before[host]}
+        assert expected and expected <= evicted, (host, sorted(expected), sorted(evicted))
+        assert work.cache_file(host, "qcow2")[0] not in evicted, (host, sorted(evicted))
+
+
 SCENARIOS = {"s1": s1_full_run, "s2": s2_rerun, "s3": s3_failing_host, "s3b": s3_threshold,
              "s4": s4_bad_image, "s7": s7_keep_warm, "s8": s8_limit_and_lists,
-             "s9": s9_check_mode, "s10": s10_runner, "tokens": no_token_shown}
+             "s9": s9_check_mode, "s10": s10_runner, "s11": s11_eviction,
+             "tokens": no_token_shown}
 
 
 def main(config_path, work_dir, scenario, *args):
