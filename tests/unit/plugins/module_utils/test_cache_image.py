@@ -12,24 +12,14 @@ import time
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
 MIB = 1024 * 1024
 IMAGE_ID = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"
-
-
-@pytest.fixture(scope="module")
-def qemu():
-    with patch_module_args({"_ansible_no_log": True}):
-        return QemuImg(basic.AnsibleModule(argument_spec={}).run_command)
 
 
 @pytest.fixture

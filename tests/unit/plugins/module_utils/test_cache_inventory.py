@@ -7,12 +7,8 @@ import subprocess
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inv
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import cache_name
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
@@ -21,12 +17,6 @@ NOW = 1_800_000_000.0
 IMAGE_A = "0f5c6d2e-8a4b-4c1e-9d7f-1a2b3c4d5e6f"
 IMAGE_B = "7e1d2c3b-4a59-4687-9a0b-c1d2e3f4a5b6"
 IMAGE_C = "c0ffee00-1111-4222-8333-944455566677"
-
-
-@pytest.fixture(scope="module")
-def qemu():
-    with patch_module_args({"_ansible_no_log": True}):
-        return QemuImg(basic.AnsibleModule(argument_spec={}).run_command)
 
 
 def make_host(tmp_path, conf_extra=""):

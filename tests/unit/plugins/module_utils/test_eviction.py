@@ -12,28 +12,18 @@ import threading
 
 import pytest
 
-from ansible.module_utils import basic
-from ansible.module_utils.testing import patch_module_args
-
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _eviction as ev
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
     BaseFile, ORIGINAL)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     CacheError, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
 MIB = 1024 * 1024
 NOW = 1_800_000_000.0
 IDS = ["00000000-0000-4000-8000-%012d" % n for n in range(6)]
-
-
-@pytest.fixture(scope="module")
-def qemu():
-    with patch_module_args({"_ansible_no_log": True}):
-        return QemuImg(basic.AnsibleModule(argument_spec={}).run_command)
 
 
 @pytest.fixture

@@ -13,10 +13,8 @@ import shutil
 import struct
 import subprocess
 import sys
-from unittest import mock
 
 import pytest
-from ansible.module_utils import basic
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     DEFAULT_VMDK_ALLOWED_TYPES,
@@ -30,27 +28,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._image_form
     supports_direct_io,
 )
 
-try:
-    from ansible.module_utils.testing import patch_module_args
-except ImportError:  # ansible-core before 2.19
-    def patch_module_args(args):
-        encoded = json.dumps({'ANSIBLE_MODULE_ARGS': args}).encode()
-        return mock.patch.object(basic, '_ANSIBLE_ARGS', encoded)
-
 MIB = 1024 * 1024
 SIZE = 2 * MIB
-
-
-@pytest.fixture(scope='module')
-def run_command():
-    """The real AnsibleModule.run_command, which cache_image gives QemuImg."""
-    with patch_module_args({'_ansible_no_log': True}):
-        return basic.AnsibleModule(argument_spec={}).run_command
-
-
-@pytest.fixture
-def qemu(run_command):
-    return QemuImg(run_command)
 
 
 def qemu_img(*args):
