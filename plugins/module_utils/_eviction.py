@@ -123,12 +123,17 @@ class Evictor:
         self.pinned = {cache_name(image_id) for image_id in pinned_ids}
         self.uid, self.gid = uid, gid
 
-    def _plan(self, incoming_name, incoming_size, skipped):
+    def _usage(self):
+        """Which base files the instance disks use; CacheError when any disk cannot be read."""
         usage = inventory.scan_usage(self.settings.instances_path, self.qemu_img)
         if usage.errors:
             raise CacheError(
                 "cannot tell which cached images instances use, so nothing was evicted: %s"
                 % "; ".join(usage.errors))
+        return usage
+
+    def _plan(self, incoming_name, incoming_size, skipped):
+        usage = self._usage()
         originals = [f for f in inventory.list_base_files(self.settings.cache_dir, usage)
                      if f.kind == inventory.ORIGINAL and f.name != incoming_name]
         fs_total = inventory.filesystem(self.settings.cache_dir)["total"]
@@ -180,10 +185,7 @@ class Evictor:
                 changed.add(victim.name)
         if changed:
             return changed
-        usage = inventory.scan_usage(self.settings.instances_path, self.qemu_img)
-        if usage.errors:
-            raise CacheError("cannot tell which cached images instances use, so nothing was "
-                             "evicted: %s" % "; ".join(usage.errors))
+        usage = self._usage()
         for victim in victims:
             try:
                 info = os.lstat(victim.path)
