@@ -2,12 +2,9 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The per-image workflow of cache_image against real files, real qemu-img and a real HTTP server."""
 
-import functools
 import hashlib
-import http.server
 import os
 import subprocess
-import threading
 import time
 
 import pytest
@@ -20,21 +17,6 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf 
 
 MIB = 1024 * 1024
 IMAGE_ID = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"
-
-
-@pytest.fixture
-def glance(tmp_path):
-    """A static HTTP server standing in for Glance's image data URLs."""
-    root = tmp_path / "glance"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield root, "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
 
 
 @pytest.fixture

@@ -2,13 +2,10 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Eviction: limits, the LRU choice, and removal under Nova's locks that never breaks an instance."""
 
-import functools
 import hashlib
-import http.server
 import os
 import subprocess
 import sys
-import threading
 
 import pytest
 
@@ -184,19 +181,6 @@ def test_unreadable_instance_disk_stops_eviction(settings, qemu):
     with pytest.raises(CacheError, match="cannot tell which cached images instances use"):
         evictor(settings, qemu, max_count=1).make_room(cache_name(IDS[3]), MIB)
     assert present(settings) == [cache_name(IDS[0])]
-
-
-@pytest.fixture
-def glance(tmp_path):
-    root = tmp_path / "glance"
-    root.mkdir()
-    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
-    handler.log_message = lambda *args: None
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield root, "http://127.0.0.1:%d" % server.server_address[1]
-    server.shutdown()
-    server.server_close()
 
 
 def plan_entry(glance, index, mib):
