@@ -15,11 +15,10 @@ removed by the cache manager's first pass after its age since mtime reaches
 import dataclasses
 import os
 import re
-import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    STALE_TEMP_AGE, cache_name, is_temp_name)
+    STALE_TEMP_AGE, cache_name, is_temp_name, regular_files)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     ImageFormatError, detect_format)
 
@@ -118,21 +117,8 @@ class BaseFile:
 def list_base_files(cache_dir, usage):
     """The originals and resized copies in `cache_dir` (regular files only, as Nova), by name."""
     found = []
-    try:
-        entries = sorted(os.listdir(cache_dir))
-    except FileNotFoundError:
-        return found
-    for entry in entries:
+    for entry, path, info in regular_files(cache_dir, lambda name: classify(name)[0] is not None):
         kind, original = classify(entry)
-        if kind is None:
-            continue
-        path = os.path.join(cache_dir, entry)
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        if not stat.S_ISREG(info.st_mode):
-            continue
         found.append(BaseFile(entry, path, kind, original, info.st_size, disk_usage(info),
                               info.st_mtime, usage.users(entry)))
     return found
@@ -168,21 +154,10 @@ def expiry(base_file, settings, now):
 def list_temps(cache_dir, now, stale_age=STALE_TEMP_AGE):
     """Our own temporary files in the cache dir, with whether they are stale (left by a killed run)."""
     temps = []
-    try:
-        entries = sorted(os.listdir(cache_dir))
-    except FileNotFoundError:
-        return temps
-    for entry in entries:
-        if not is_temp_name(entry):
-            continue
-        try:
-            info = os.lstat(os.path.join(cache_dir, entry))
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(info.st_mode):
-            age = now - info.st_mtime
-            temps.append({"name": entry, "size": info.st_size, "disk_usage": disk_usage(info),
-                          "age": age, "stale": age >= stale_age})
+    for entry, _path, info in regular_files(cache_dir, is_temp_name):
+        age = now - info.st_mtime
+        temps.append({"name": entry, "size": info.st_size, "disk_usage": disk_usage(info),
+                      "age": age, "stale": age >= stale_age})
     return temps
 
 

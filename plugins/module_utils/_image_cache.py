@@ -156,6 +156,25 @@ def remove_quietly(path):
         pass
 
 
+def regular_files(cache_dir, wanted):
+    """(name, path, lstat result) of the regular files in cache_dir whose name `wanted` accepts,
+    by name; none when the dir does not exist, and a file gone meanwhile is left out."""
+    try:
+        entries = sorted(os.listdir(cache_dir))
+    except FileNotFoundError:
+        return
+    for entry in entries:
+        if not wanted(entry):
+            continue
+        path = os.path.join(cache_dir, entry)
+        try:
+            info = os.lstat(path)
+        except FileNotFoundError:
+            continue
+        if stat.S_ISREG(info.st_mode):
+            yield entry, path, info
+
+
 def clean_stale_temps(cache_dir, max_age=STALE_TEMP_AGE, now=None):
     """Remove our temporary files older than max_age (left by a killed run); return their names.
 
@@ -163,19 +182,8 @@ def clean_stale_temps(cache_dir, max_age=STALE_TEMP_AGE, now=None):
     """
     now = time.time() if now is None else now
     removed = []
-    try:
-        entries = os.listdir(cache_dir)
-    except FileNotFoundError:
-        return removed
-    for entry in entries:
-        if not is_temp_name(entry):
-            continue
-        path = os.path.join(cache_dir, entry)
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(info.st_mode) and now - info.st_mtime >= max_age:
+    for entry, path, info in regular_files(cache_dir, is_temp_name):
+        if now - info.st_mtime >= max_age:
             remove_quietly(path)
             removed.append(entry)
-    return sorted(removed)
+    return removed
