@@ -5,12 +5,15 @@
 Follows nova.virt.libvirt.driver.cache_image and nova.virt.images.fetch_to_raw: a present base
 file only gets its mtime refreshed; a missing one is downloaded, inspected, converted to raw when
 Nova would, and renamed into place, all under Nova's lock for that file. Every failure is
-confined to its image and leaves no file of ours behind.
+confined to its image and leaves no file of ours behind. This runs as Nova's user (see _run_as),
+on a cache dir held open by descriptor (see _image_cache.CacheDir).
 """
 
 import grp
+import io
 import os
 import pwd
+import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
@@ -25,8 +28,19 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes impo
 
 DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
     "downloaded", "refreshed", "failed", "unsupported", "skipped")
-CACHEABLE_CONTAINER_FORMATS = ("bare",)
+# Nova caches the data of these as it is (ovf and the AMI family wrap a plain disk).
+CACHEABLE_CONTAINER_FORMATS = ("bare", "ovf", "ami", "aki", "ari")
+REFUSED_CONTAINER_FORMATS = {
+    "docker": "a Docker image (a tar archive of a container), not a disk the libvirt driver "
+              "can boot",
+    "ova": "an OVA archive (a tar of disks and their OVF descriptor); import it with Glance's "
+           "ova plugin, which stores the disk inside as its own image",
+    "compressed": "a compressed archive, which Nova does not unpack, so no instance could "
+                  "boot from it",
+}
 NOT_CACHED = "not cached here, and download_missing is false"
+# The download's writes check the free space this often.
+_SPACE_CHECK_BYTES = 64 * 1024 * 1024
 
 
 def data_url(image, image_endpoint):
@@ -41,16 +55,42 @@ def data_url(image, image_endpoint):
     return "%s/images/%s/file" % (endpoint, image["id"])
 
 
+def _owner_of(path):
+    """lstat of Nova's directory `path`, following a link only when root made it."""
+    info = os.lstat(path)
+    if stat.S_ISLNK(info.st_mode):
+        if info.st_uid != 0:
+            raise cache.CacheError(
+                "refusing %s: it is a symbolic link made by uid %d, not by root, so Nova's user "
+                "could point it anywhere; set owner and group, or make it a directory"
+                % (path, info.st_uid))
+        info = os.stat(path)
+    if not stat.S_ISDIR(info.st_mode):
+        raise cache.CacheError("refusing %s: it is not a directory" % path)
+    return info
+
+
 def resolve_owner(owner, group, settings):
-    """uid and gid for cached files: given by name or number, else those of Nova's cache dir."""
-    reference = next((path for path in (settings.cache_dir, settings.instances_path)
-                      if path and os.path.isdir(path)), None)
-    if (owner is None or group is None) and reference is None:
-        raise cache.CacheError(
-            "neither the cache dir %s nor the instances dir %s exists, so the nova user is "
-            "unknown: is nova-compute installed here? Set owner and group to create it"
-            % (settings.cache_dir, settings.instances_path))
-    info = os.stat(reference) if reference else None
+    """uid and gid of the user nova-compute runs as: given by name or number, else the owner of
+    Nova's cache dir (or of its instances dir before the cache dir exists).
+
+    Root reads this, so a link planted by Nova's user is not followed; a directory owned by root
+    does not make root Nova's user.
+    """
+    info = None
+    if owner is None or group is None:
+        reference = next((path for path in (settings.cache_dir, settings.instances_path)
+                          if path and os.path.lexists(path)), None)
+        if reference is None:
+            raise cache.CacheError(
+                "neither the cache dir %s nor the instances dir %s exists, so the nova user is "
+                "unknown: is nova-compute installed here? Set owner and group to create it"
+                % (settings.cache_dir, settings.instances_path))
+        info = _owner_of(reference)
+        if info.st_uid == 0 and owner is None:
+            raise cache.CacheError(
+                "%s is owned by root, but nova-compute runs as an unprivileged user and so does "
+                "this module's cache work: give that user with owner and group" % reference)
     uid = info.st_uid if owner is None else _lookup(owner, pwd.getpwnam, "pw_uid", "user")
     gid = info.st_gid if group is None else _lookup(group, grp.getgrnam, "gr_gid", "group")
     return uid, gid
@@ -72,16 +112,72 @@ def should_convert(force_raw, settings):
     return force_raw == "true"
 
 
-class ImageCacher:
-    """Caches the images of one plan on this host; one instance per module run."""
+class SpacePolicy:
+    """How much room an image needs before, and keeps while, it is written.
 
-    def __init__(self, settings, qemu_img, convert, uid, gid, mode, lock_timeout,
+    `reserve` bytes stay free for the instances that share the filesystem. With `check`
+    `virtual` a raw conversion needs the image's virtual size, as a fully written raw file
+    would; with `data` only the data qemu-img would write (`qemu-img map`), for
+    thin-provisioned hosts where a huge, sparse raw file is fine.
+    """
+
+    def __init__(self, reserve=0, check="virtual"):
+        self.reserve = reserve
+        self.check = check
+
+    def before_download(self, image, convert):
+        needed = image.get("size") or 0
+        if convert and self.check == "virtual":
+            needed += image.get("virtual_size") or 0
+        return needed
+
+    def for_conversion(self, info, path, qemu_img):
+        if self.check == "data":
+            return qemu_img.data_size(path, info["format"])
+        return info["virtual_size"] or 0
+
+    def guard(self, cache_dir, what):
+        """A check to call while `what` writes: fails once the reserve is reached."""
+        def check():
+            free = cache_dir.free_bytes()
+            if free < self.reserve:
+                raise cache.CacheError(
+                    "%s stopped: %s is down to %s free, below the reserve of %s "
+                    "(free_space_reserve) kept for the instances on that filesystem"
+                    % (what, cache_dir.path, format_bytes(free), format_bytes(self.reserve)))
+        return check
+
+
+class _GuardedFile(io.FileIO):
+    """A temporary file that checks the free space every 64 MiB written."""
+
+    def __init__(self, fd, check):
+        super().__init__(fd, "r+", closefd=False)
+        self._check = check
+        self._since = 0
+
+    def write(self, data):
+        self._since += len(data)
+        if self._since >= _SPACE_CHECK_BYTES:
+            self._since = 0
+            self._check()
+        return super().write(data)
+
+
+class ImageCacher:
+    """Caches the images of one plan on this host; one instance per module run.
+
+    `cache_dir` is the host's open CacheDir; files are created by the user this runs as.
+    """
+
+    def __init__(self, settings, qemu_img, convert, cache_dir, mode, lock_timeout,
                  download_options, image_endpoint=None, auth_token=None, check_mode=False,
-                 download_missing=True, evictor=None):
+                 download_missing=True, evictor=None, space=None, allow_unverified=False):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
-        self.uid, self.gid, self.mode = uid, gid, mode
+        self.cache_dir = cache_dir
+        self.mode = mode
         self.lock_timeout = lock_timeout
         self.download_options = download_options
         self.image_endpoint = image_endpoint
@@ -89,13 +185,15 @@ class ImageCacher:
         self.check_mode = check_mode
         self.download_missing = download_missing
         self.evictor = evictor
+        self.space = space or SpacePolicy()
+        self.allow_unverified = allow_unverified
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
         started = time.monotonic()
         name = cache.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
-                  "path": os.path.join(self.settings.cache_dir, name), "format": None,
+                  "path": self.cache_dir.file_path(name), "format": None,
                   "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [], "msg": ""}
         label = "image %s%s" % (image["id"], " (%s)" % image["name"] if image.get("name") else "")
         try:
@@ -111,94 +209,130 @@ class ImageCacher:
             record.update(action=UNSUPPORTED, path=None, msg=unsupported,
                           store=self.settings.images_rbd_glance_store_name or None)
             return
-        container_format = image.get("container_format") or "bare"
-        if container_format not in CACHEABLE_CONTAINER_FORMATS:
-            raise cache.CacheError("container_format %s: Nova caches only bare images"
-                                   % container_format)
-        path = record["path"]
-        if not self.download_missing and not os.path.lexists(path):
+        _check_container_format(image.get("container_format") or "bare")
+        present = self.cache_dir.lstat(name) is not None
+        if not self.download_missing and not present:
             record.update(action=SKIPPED, msg=NOT_CACHED)
             return
         if self.check_mode:
-            exists = os.path.exists(path)
-            record.update(action=REFRESHED if exists else DOWNLOADED,
-                          msg="would refresh" if exists else "would download")
-            if not exists and self.evictor:
+            record.update(action=REFRESHED if present else DOWNLOADED,
+                          msg="would refresh" if present else "would download")
+            if not present and self.evictor:
                 # The size on disk is known only after the download: Glance's size estimates it.
                 record["evicted"] = self.evictor.preview(name, image.get("size") or 0)
                 record["msg"] += _evicted_message(record["evicted"], "would evict")
             return
-        cache.ensure_dir(self.settings.cache_dir, self.uid, self.gid)
-        lock = cache.NovaLock(cache.lock_file(self.settings.lock_dir, name), self.lock_timeout,
-                              self.uid, self.gid)
-        with lock:
-            if os.path.lexists(path):
-                self._refresh(image, path, record)
+        with self.cache_dir.lock(name, self.lock_timeout):
+            # Ours, and held by nobody now that we hold the image's lock: left by a killed run.
+            self.cache_dir.clean_stale_temps(only=name)
+            if self.cache_dir.lstat(name) is not None:
+                self._refresh(image, name, record)
             elif self.download_missing:
-                self._download(image, name, path, record)
+                self._download(image, name, record)
             else:
                 # Nova removed it while we waited for the lock.
                 record.update(action=SKIPPED, msg=NOT_CACHED)
 
-    def _refresh(self, image, path, record):
+    def _refresh(self, image, name, record):
         """Trust a present base file only when Nova would accept it, then refresh its mtime."""
-        if not os.path.isfile(path) or os.path.islink(path):
-            raise cache.CacheError("%s exists but is not a regular file; left in place" % path)
+        path = record["path"]
+        fd = self.cache_dir.open_regular(name)
+        if fd is None:
+            raise cache.CacheError("%s vanished while it was checked; run again" % path)
         try:
-            info = inspect_image(path, None, self.qemu_img, self.settings.vmdk_allowed_types)
-        except ImageFormatError as err:
-            raise cache.CacheError(
-                "the cached file %s is not an image Nova would accept (%s); left in place and "
-                "not refreshed: remove it so that it is downloaded again" % (path, err)) from None
-        expected = "raw" if self.convert else image["disk_format"]
-        if info["format"] != expected:
-            raise cache.CacheError(
-                "the cached file %s is %s, but Nova expects %s here (force_raw_images is %s); "
-                "left in place and not refreshed: remove it so that it is downloaded again"
-                % (path, info["format"], expected, self.convert))
-        cache.refresh(path)
-        record.update(action=REFRESHED, format=info["format"], size=os.path.getsize(path),
-                      msg="already cached; mtime refreshed")
+            try:
+                info = inspect_image(cache.fd_path(fd), None, self.qemu_img,
+                                     self.settings.vmdk_allowed_types)
+            except ImageFormatError as err:
+                raise cache.CacheError(
+                    "the cached file %s is not an image Nova would accept (%s); left in place "
+                    "and not refreshed: remove it so that it is downloaded again"
+                    % (path, err)) from None
+            expected = "raw" if self.convert else image["disk_format"]
+            if info["format"] != expected:
+                raise cache.CacheError(
+                    "the cached file %s is %s, but Nova expects %s here (force_raw_images is "
+                    "%s); left in place and not refreshed: remove it so that it is downloaded "
+                    "again" % (path, info["format"], expected, self.convert))
+            # Restart Nova's expiry clock, as Nova's own pre-cache does.
+            os.utime(fd)
+            record.update(action=REFRESHED, format=info["format"], size=os.fstat(fd).st_size,
+                          msg="already cached; mtime refreshed")
+        finally:
+            os.close(fd)
 
-    def _download(self, image, name, path, record):
-        size, virtual_size = image.get("size"), image.get("virtual_size")
-        needed = (size or 0) + ((virtual_size or 0) if self.convert else 0)
-        cache.check_free_space(self.settings.cache_dir, needed, "this image")
+    def _verification(self, image):
+        """What the download can check, or CacheError when nothing and that is not allowed."""
+        if image.get("os_hash_value") or image.get("checksum"):
+            return None
+        if image.get("size") is not None:
+            return "size verified only: Glance has no hash of this image"
+        if not self.allow_unverified:
+            raise cache.CacheError(
+                "Glance gives neither a size nor a hash of it, so a cut or altered download "
+                "could not be told from the image: refused; set allow_unverified to cache it "
+                "anyway")
+        return "nothing verified: Glance gives neither a size nor a hash (allow_unverified)"
+
+    def _download(self, image, name, record):
+        caveat = self._verification(image)
+        cache_dir, space = self.cache_dir, self.space
+        cache.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
+                               cache_dir.path, "this image", space.reserve)
         if self.evictor:
             # Fail before the download when the limits cannot hold even an empty file.
             self.evictor.preview(name, 0)
-        temps = [cache.temp_path(self.settings.cache_dir, name, "download")]
+        temps = []
         try:
-            with os.fdopen(os.open(temps[0], os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600),
-                           "wb") as handle:
+            temps.append(cache_dir.create_temp(name, "download"))
+            with _GuardedFile(temps[0][1], space.guard(cache_dir, "the download")) as handle:
                 fetched = download(
                     data_url(image, self.image_endpoint), handle, headers=self.headers,
-                    size=size, hash_algo=image.get("os_hash_algo"),
+                    size=image.get("size"), hash_algo=image.get("os_hash_algo"),
                     hash_value=image.get("os_hash_value"), checksum=image.get("checksum"),
                     **self.download_options)
             record["bytes_transferred"] = fetched["bytes_transferred"]
-            info = inspect_image(temps[0], image["disk_format"], self.qemu_img,
+            source = cache.fd_path(temps[0][1])
+            info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
             if self.convert and info["format"] != "raw":
-                temps.append(cache.temp_path(self.settings.cache_dir, name, "convert"))
-                info = convert_to_raw(temps[0], temps[1], info["format"], self.qemu_img)
-                cache.remove_quietly(temps[0])
+                cache.check_free_space(
+                    cache_dir.free_bytes(), space.for_conversion(info, source, self.qemu_img),
+                    cache_dir.path, "its raw conversion (%s of virtual size)"
+                    % format_bytes(info["virtual_size"] or 0), space.reserve)
+                temps.append(cache_dir.create_temp(name, "convert"))
+                info = convert_to_raw(
+                    source, cache.fd_path(temps[1][1]), info, self.qemu_img,
+                    "none" if cache_dir.supports_direct_io(name) else "writeback",
+                    space.guard(cache_dir, "the raw conversion"))
+                cache_dir.discard(*temps.pop(0))
+            entry, fd = temps[-1]
             if self.evictor:
-                record["evicted"] = self.evictor.make_room(name, disk_usage(os.stat(temps[-1])))
-            cache.install(temps[-1], path, self.uid, self.gid, self.mode)
+                record["evicted"] = self.evictor.make_room(name, disk_usage(os.fstat(fd)))
+            cache_dir.install(entry, fd, name, self.mode)
+            size = os.fstat(fd).st_size
+            os.close(temps.pop()[1])
         finally:
             for temp in temps:
-                cache.remove_quietly(temp)
+                cache_dir.discard(*temp)
         done = ["downloaded %s" % format_bytes(fetched["size"])]
         if fetched["attempts"] > 1:
             done.append("%d attempts" % fetched["attempts"])
         if fetched["bytes_resumed"]:
             done.append("resumed: %s not fetched again" % format_bytes(fetched["bytes_resumed"]))
-        done.append("%s verified" % (fetched["hash_algo"] or "size"))
-        if len(temps) > 1:
+        done.append(caveat or "%s verified" % fetched["hash_algo"])
+        if info.get("cache_mode"):
             done.append("converted to raw")
-        record.update(action=DOWNLOADED, format=info["format"], size=os.path.getsize(path),
+        record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
+
+def _check_container_format(container_format):
+    if container_format in CACHEABLE_CONTAINER_FORMATS:
+        return
+    reason = REFUSED_CONTAINER_FORMATS.get(
+        container_format, "not a container format Nova knows (it caches %s)"
+        % ", ".join(CACHEABLE_CONTAINER_FORMATS))
+    raise cache.CacheError("container_format %s is refused: %s" % (container_format, reason))
 
 
 def _evicted_message(evicted, verb):

@@ -13,14 +13,16 @@ removed by the cache manager's first pass after its age since mtime reaches
 """
 
 import dataclasses
+import json
 import os
 import re
+import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    STALE_TEMP_AGE, cache_name, is_temp_name, regular_files)
+    CacheError, cache_name, fd_path, is_temp_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
-    ImageFormatError, detect_format)
+    ImageFormatError, detect_format, qcow2_backing_file)
 
 ORIGINAL, RESIZED = "original", "resized"
 _ORIGINAL_RE = re.compile(r"^[0-9a-f]{40}$")
@@ -61,33 +63,91 @@ class Usage:
         return sorted(users)
 
 
-def scan_usage(instances_path, qemu_img):
-    """Read the backing file of every instance disk under `instances_path` with qemu-img.
+_OPEN_DIR = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_OPEN_FILE = os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+# Nova's disk.info names; qemu-img's where they differ.
+_QEMU_NAMES = {"ploop": "parallels"}
+
+
+def _disk_formats(instance_fd):
+    """{disk file name: format} from the instance's disk.info, as Nova records them."""
+    try:
+        fd = os.open("disk.info", _OPEN_FILE, dir_fd=instance_fd)
+    except OSError:
+        return {}
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            return {}
+        with os.fdopen(os.dup(fd), "rb") as handle:
+            data = json.loads(handle.read(65536).decode("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    finally:
+        os.close(fd)
+    if not isinstance(data, dict):
+        return {}
+    # Nova keys it by the disk's path as nova-compute sees it (inside its container on Kolla).
+    return {os.path.basename(str(path)): fmt for path, fmt in data.items()
+            if isinstance(fmt, str)}
+
+
+def _backing_file(fd, recorded, qemu_img):
+    """The backing file an instance disk names, without ever letting qemu-img probe it.
+
+    The format is the one disk.info records, else our own header check's. Raw disks (whose
+    first bytes the guest writes) have none, and a qcow2 header names it. Without disk.info only
+    a qcow2 header counts: libvirt's image backends make qcow2 or raw disks, so any other header
+    was written by a guest. A format disk.info records otherwise is given to qemu-img.
+    """
+    path = fd_path(fd)
+    fmt = recorded or detect_format(path)
+    if fmt == "qcow2":
+        return qcow2_backing_file(path)
+    if recorded is None or fmt in ("raw", "gpt", "iso"):
+        return None
+    return qemu_img.info(path, _QEMU_NAMES.get(fmt, fmt)).get("backing-filename")
+
+
+def scan_usage(cache_dir, qemu_img):
+    """Read the backing file of every instance disk in the instances dir of `cache_dir`.
 
     Every directory with a disk is looked at, not only the instances Nova's database lists (this
-    runs without it), which can only count more files as in use. A disk that vanishes while it
-    is read is skipped, as Nova skips it; any other failure is reported in `errors`.
+    runs without it), which can only count more files as in use; on a shared instances path
+    that covers the instances of every host sharing it. Links and anything but regular files are
+    not followed or read. A disk that vanishes while it is read is skipped, as Nova skips it;
+    any other failure is reported in `errors`.
     """
     by_file, errors = {}, []
-    try:
-        entries = sorted(os.listdir(instances_path))
-    except FileNotFoundError:
+    base = cache_dir.instances_fd
+    if base is None:
         return Usage(by_file, errors)
-    for instance in entries:
-        for disk in INSTANCE_DISKS:
-            path = os.path.join(instances_path, instance, disk)
-            if not os.path.isfile(path):
-                continue
-            try:
-                info = qemu_img.info(path)
-            except ImageFormatError as err:
-                if os.path.exists(path):
+    for instance in sorted(os.listdir(base)):
+        try:
+            instance_fd = os.open(instance, _OPEN_DIR, dir_fd=base)
+        except OSError:
+            continue
+        try:
+            formats = _disk_formats(instance_fd)
+            for disk in INSTANCE_DISKS:
+                path = os.path.join(cache_dir.instances_path, instance, disk)
+                try:
+                    fd = os.open(disk, _OPEN_FILE, dir_fd=instance_fd)
+                except OSError:
+                    continue
+                try:
+                    if not stat.S_ISREG(os.fstat(fd).st_mode):
+                        continue
+                    backing = _backing_file(fd, formats.get(disk), qemu_img)
+                except ImageFormatError as err:
                     errors.append("%s: %s" % (path, err))
-                continue
-            backing = info.get("backing-filename")
-            if backing:
-                # Nova compares the name only: the path may be the one inside a container.
-                by_file.setdefault(os.path.basename(backing), set()).add(instance)
+                    continue
+                finally:
+                    os.close(fd)
+                if backing:
+                    # Nova compares the name only: the path may be the one inside a container.
+                    by_file.setdefault(os.path.basename(backing), set()).add(instance)
+        finally:
+            os.close(instance_fd)
     return Usage({name: sorted(users) for name, users in by_file.items()}, errors)
 
 
@@ -117,10 +177,10 @@ class BaseFile:
 def list_base_files(cache_dir, usage):
     """The originals and resized copies in `cache_dir` (regular files only, as Nova), by name."""
     found = []
-    for entry, path, info in regular_files(cache_dir, lambda name: classify(name)[0] is not None):
+    for entry, info in cache_dir.regular_files(lambda name: classify(name)[0] is not None):
         kind, original = classify(entry)
-        found.append(BaseFile(entry, path, kind, original, info.st_size, disk_usage(info),
-                              info.st_mtime, usage.users(entry)))
+        found.append(BaseFile(entry, cache_dir.file_path(entry), kind, original, info.st_size,
+                              disk_usage(info), info.st_mtime, usage.users(entry)))
     return found
 
 
@@ -151,27 +211,43 @@ def expiry(base_file, settings, now):
             "expires_in": expires_at - now, "never_expires_because": None}
 
 
-def list_temps(cache_dir, now, stale_age=STALE_TEMP_AGE):
-    """Our own temporary files in the cache dir, with whether they are stale (left by a killed run)."""
-    temps = []
-    for entry, _path, info in regular_files(cache_dir, is_temp_name):
-        age = now - info.st_mtime
-        temps.append({"name": entry, "size": info.st_size, "disk_usage": disk_usage(info),
-                      "age": age, "stale": age >= stale_age})
-    return temps
+def list_temps(cache_dir, now):
+    """Our own temporary files in the cache dir, and whether they are stale: held by no running
+    cache_image, so left by an interrupted one."""
+    return [{"name": entry, "size": info.st_size, "disk_usage": disk_usage(info),
+             "age": now - info.st_mtime, "stale": cache_dir.temp_is_stale(entry, info, now)}
+            for entry, info in cache_dir.regular_files(is_temp_name)]
 
 
-def filesystem(path):
-    """Size, free space (for unprivileged users, as df shows it) and use of the filesystem of `path`.
-
-    A path that does not exist yet is measured at its nearest existing parent.
-    """
-    while not os.path.exists(path) and os.path.dirname(path) != path:
-        path = os.path.dirname(path)
-    info = os.statvfs(path)
+def filesystem(cache_dir):
+    """Size, free space (for unprivileged users, as df shows it) and use of the cache dir's
+    filesystem; measured at the instances dir, or its nearest existing parent, when the cache
+    dir does not exist yet."""
+    if cache_dir.fd is not None:
+        info = os.fstatvfs(cache_dir.fd)
+    else:
+        path = cache_dir.instances_path
+        while not os.path.exists(path) and os.path.dirname(path) != path:
+            path = os.path.dirname(path)
+        info = os.statvfs(path)
     total = info.f_blocks * info.f_frsize
     free = info.f_bavail * info.f_frsize
     return {"total": total, "free": free, "used": (info.f_blocks - info.f_bfree) * info.f_frsize}
+
+
+def _file_format(cache_dir, entry):
+    try:
+        fd = cache_dir.open_regular(entry)
+    except CacheError:
+        return None
+    if fd is None:
+        return None
+    try:
+        return detect_format(fd_path(fd))
+    except ImageFormatError:
+        return None
+    finally:
+        os.close(fd)
 
 
 def image_names(images):
@@ -186,18 +262,18 @@ def image_names(images):
     return known
 
 
-def report(settings, qemu_img, images=None, now=None):
-    """The image_cache_info result: base files, our temporary files, totals, the filesystem."""
+def report(settings, qemu_img, cache_dir, images=None, now=None):
+    """The image_cache_info result: base files, our temporary files, totals, the filesystem.
+
+    `cache_dir` is the host's CacheDir, opened without creating anything.
+    """
     now = time.time() if now is None else now
     known = image_names(images)
-    usage = scan_usage(settings.instances_path, qemu_img)
+    usage = scan_usage(cache_dir, qemu_img)
     files = []
-    for base in list_base_files(settings.cache_dir, usage):
+    for base in list_base_files(cache_dir, usage):
         image_id, image_name = known.get(base.original, (None, None))
-        try:
-            image_format = detect_format(base.path)
-        except ImageFormatError:
-            image_format = None
+        image_format = _file_format(cache_dir, base.name)
         record = {"name": base.name, "path": base.path, "kind": base.kind,
                   "image_id": image_id, "image_name": image_name, "size": base.size,
                   "disk_usage": base.disk_usage, "format": image_format, "mtime": base.mtime,
@@ -213,9 +289,9 @@ def report(settings, qemu_img, images=None, now=None):
               "in_use": sum(1 for f in files if f["in_use"])}
     return {
         "files": files,
-        "temps": list_temps(settings.cache_dir, now),
+        "temps": list_temps(cache_dir, now),
         "totals": totals,
-        "filesystem": filesystem(settings.cache_dir),
+        "filesystem": filesystem(cache_dir),
         "images_cached": [image_id for image_id in ids if image_id in cached_ids],
         "images_missing": [image_id for image_id in ids if image_id not in cached_ids],
         "usage_errors": usage.errors,

@@ -19,7 +19,7 @@ import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inventory
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheError, NovaLock, cache_name, fsync_dir, lock_file)
+    CacheError, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import (
     format_bytes, parse_size)
 
@@ -116,16 +116,15 @@ def record(base_file, now):
 class Evictor:
     """Makes room in one host's cache for new images, within `limits`, sparing `pinned_ids`."""
 
-    def __init__(self, settings, qemu_img, limits, pinned_ids, uid, gid):
-        self.settings = settings
+    def __init__(self, cache_dir, qemu_img, limits, pinned_ids):
+        self.cache_dir = cache_dir
         self.qemu_img = qemu_img
         self.limits = limits
         self.pinned = {cache_name(image_id) for image_id in pinned_ids}
-        self.uid, self.gid = uid, gid
 
     def _usage(self):
         """Which base files the instance disks use; CacheError when any disk cannot be read."""
-        usage = inventory.scan_usage(self.settings.instances_path, self.qemu_img)
+        usage = inventory.scan_usage(self.cache_dir, self.qemu_img)
         if usage.errors:
             raise CacheError(
                 "cannot tell which cached images instances use, so nothing was evicted: %s"
@@ -134,9 +133,9 @@ class Evictor:
 
     def _plan(self, incoming_name, incoming_size, skipped):
         usage = self._usage()
-        originals = [f for f in inventory.list_base_files(self.settings.cache_dir, usage)
+        originals = [f for f in inventory.list_base_files(self.cache_dir, usage)
                      if f.kind == inventory.ORIGINAL and f.name != incoming_name]
-        fs_total = inventory.filesystem(self.settings.cache_dir)["total"]
+        fs_total = inventory.filesystem(self.cache_dir)["total"]
         plan = choose(originals, incoming_size, self.limits, fs_total, self.pinned | skipped)
         if not plan.fits:
             spared = [f for f in originals if f not in plan.victims]
@@ -179,26 +178,21 @@ class Evictor:
         changed = set()
         for victim in victims:
             try:
-                locks.enter_context(NovaLock(lock_file(self.settings.lock_dir, victim.name), 0,
-                                             self.uid, self.gid))
+                locks.enter_context(self.cache_dir.lock(victim.name, 0))
             except CacheError:
                 changed.add(victim.name)
         if changed:
             return changed
         usage = self._usage()
         for victim in victims:
-            try:
-                info = os.lstat(victim.path)
-            except FileNotFoundError:
-                changed.add(victim.name)
-                continue
-            if info.st_mtime != victim.mtime or usage.users(victim.name):
+            info = self.cache_dir.lstat(victim.name)
+            if info is None or info.st_mtime != victim.mtime or usage.users(victim.name):
                 changed.add(victim.name)
         return changed
 
     def _remove(self, victims):
         now = time.time()
         for victim in victims:
-            os.unlink(victim.path)
-        fsync_dir(self.settings.cache_dir)
+            self.cache_dir.remove(victim.name)
+        os.fsync(self.cache_dir.fd)
         return [record(victim, now) for victim in victims]

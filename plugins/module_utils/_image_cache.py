@@ -4,15 +4,23 @@
 
 Names and locking match nova.virt.libvirt (imagecache.get_cache_fname, utils.synchronized with
 external=True): a base file is `sha1(image_id)`, guarded by a POSIX record lock (fcntl.lockf, as
-fasteners takes it) on `<instances_path>/locks/nova-<sha1>`. Our temporary files start with a dot
-and are neither 40-hex originals nor `<sha1>_<n>` resized copies, so Nova's cache manager never
-treats them as images, and Nova's own pre-cache never writes to them.
+fasteners takes it) on `<instances_path>/locks/nova-<sha1>`. Our temporary files are
+`.precache-<sha1>-<random>.<purpose>`: neither 40-hex originals nor `<sha1>_<n>` resized copies,
+so Nova's cache manager never treats them as images, and Nova's own pre-cache never writes them.
+
+The tree belongs to Nova's user, who may plant links, FIFOs or anything else in it. So the cache
+dir and the lock dir are opened once, without following links, checked to be directories of
+that user, and every later operation is relative to their descriptors: files are created
+exclusively, opened without following links or blocking, and checked to be regular files
+before they are read, refreshed or installed.
 """
 
 import errno
 import fcntl
 import hashlib
+import mmap
 import os
+import re
 import secrets
 import stat
 import time
@@ -20,8 +28,13 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
 
 TEMP_PREFIX = ".precache-"
+# Temporaries whose image cannot be told from their name (an older release's) go after a day.
 STALE_TEMP_AGE = 86400
 NOVA_LOCK_PREFIX = "nova-"
+LOCK_DIR_NAME = "locks"
+_TEMP_RE = re.compile(r"^\.precache-([0-9a-f]{40})-[0-9a-f]+\.[a-z]+$")
+_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+_FILE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 class CacheError(Exception):
@@ -33,66 +46,367 @@ def cache_name(image_id):
     return hashlib.sha1(image_id.encode("utf-8")).hexdigest()
 
 
-def lock_file(lock_dir, name):
-    """Nova's external lock file for base file `name`."""
-    return os.path.join(lock_dir, NOVA_LOCK_PREFIX + name)
-
-
-def temp_path(cache_dir, name, purpose):
-    """A fresh temporary file name of ours in the cache dir (same filesystem, same SELinux label)."""
-    return os.path.join(cache_dir, "%s%s-%s.%s" % (TEMP_PREFIX, name, secrets.token_hex(4), purpose))
+def fd_path(fd):
+    """A path naming the open file itself, for qemu-img (given the descriptor) and open()."""
+    return "/proc/self/fd/%d" % fd
 
 
 def is_temp_name(entry):
     return entry.startswith(TEMP_PREFIX)
 
 
-def ensure_dir(path, uid, gid, mode=0o755):
-    """Create a Nova directory that is missing, owned like Nova's own; True when created."""
+def temp_image(entry):
+    """The base file name a temporary of ours belongs to, or None for an older-style name."""
+    match = _TEMP_RE.match(entry)
+    return match.group(1) if match else None
+
+
+def _describe_error(err):
+    if err.errno == errno.ELOOP:
+        return "it is a symbolic link"
+    if err.errno == errno.ENOTDIR:
+        return "it is not a directory"
+    return err.strerror
+
+
+def _describe_entry(name, dir_fd, err):
+    """Why opening `name` without following links failed: O_DIRECTORY says ENOTDIR for a link."""
+    if err.errno == errno.ENOTDIR:
+        try:
+            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
+                return "it is a symbolic link"
+        except OSError:
+            pass
+    return _describe_error(err)
+
+
+def _open_dir(name, dir_fd, uid, create, where):
+    """Open directory `name` (relative to dir_fd, or absolute) without following a link.
+
+    Creates it (mode 0755, as the calling user) when missing and `create`; returns None when
+    missing otherwise. Refuses anything but a directory owned by `uid`.
+    """
     try:
-        os.mkdir(path, mode)
+        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+    except FileNotFoundError:
+        if not create:
+            return None
+        try:
+            os.mkdir(name, 0o755, dir_fd=dir_fd)
+        except FileExistsError:
+            pass
+        except OSError as err:
+            raise CacheError("cannot create %s: %s" % (where, err.strerror)) from None
+        return _open_dir(name, dir_fd, uid, False, where)
     except OSError as err:
-        if err.errno != errno.EEXIST:
-            raise CacheError("cannot create %s: %s" % (path, err.strerror))
-        if not os.path.isdir(path):
-            raise CacheError("%s exists and is not a directory" % path)
-        return False
-    os.chown(path, uid, gid)
-    return True
+        raise CacheError("refusing %s: %s; Nova's directories must be real directories of the "
+                         "user nova-compute runs as" % (where, _describe_entry(name, dir_fd, err))
+                         ) from None
+    owner = os.fstat(fd).st_uid
+    if owner != uid:
+        os.close(fd)
+        raise CacheError("refusing %s: it is owned by uid %d, not by uid %d, the user "
+                         "nova-compute runs as (set owner and group if that is wrong)"
+                         % (where, owner, uid))
+    return fd
+
+
+class CacheDir:
+    """Nova's cache dir and lock dir on this host, held open by descriptor.
+
+    `settings` are the host's NovaSettings; `uid` the user nova-compute runs as, whom the
+    directories must belong to. With `create` false (check mode, reports) nothing is created
+    and a missing cache dir reads as empty (`fd` None).
+    """
+
+    def __init__(self, settings, uid, create=True):
+        self.path = settings.cache_dir
+        self.instances_path = settings.instances_path
+        self.uid = uid
+        self.create = create
+        self.instances_fd = None
+        self.fd = None
+        self._lock_fd = None
+        try:
+            self._open()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self):
+        relative = os.path.relpath(self.path, self.instances_path)
+        if relative.startswith(os.pardir) or os.path.isabs(relative) or relative == os.curdir:
+            # A cache_dir of its own: only its last component is guarded.
+            self.fd = _open_dir(self.path, None, self.uid, self.create, self.path)
+            return
+        try:
+            self.instances_fd = os.open(self.instances_path, os.O_RDONLY | os.O_DIRECTORY
+                                        | os.O_CLOEXEC)
+        except FileNotFoundError:
+            if self.create:
+                raise CacheError("the instances dir %s does not exist: is nova-compute installed "
+                                 "here?" % self.instances_path) from None
+            return
+        except OSError as err:
+            raise CacheError("cannot open the instances dir %s: %s"
+                             % (self.instances_path, err.strerror)) from None
+        fd, done = self.instances_fd, self.instances_path
+        for part in relative.split(os.sep):
+            done = os.path.join(done, part)
+            parent, fd = fd, _open_dir(part, fd, self.uid, self.create, done)
+            if parent != self.instances_fd:
+                os.close(parent)
+            if fd is None:
+                return
+        self.fd = fd
+
+    def close(self):
+        for fd in (self.fd, self._lock_fd, self.instances_fd):
+            if fd is not None:
+                os.close(fd)
+        self.fd = self._lock_fd = self.instances_fd = None
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def file_path(self, entry):
+        return os.path.join(self.path, entry)
+
+    def lock_dir_fd(self, create=True):
+        """Nova's lock dir `<instances_path>/locks`, opened (and made) once; None when absent."""
+        if self._lock_fd is None:
+            base = self.instances_fd
+            name = LOCK_DIR_NAME
+            if base is None:
+                name = os.path.join(self.instances_path, LOCK_DIR_NAME)
+            self._lock_fd = _open_dir(name, base, self.uid, create,
+                                      os.path.join(self.instances_path, LOCK_DIR_NAME))
+        return self._lock_fd
+
+    def lock(self, name, timeout):
+        """Nova's lock for base file `name`, waited for up to `timeout` seconds."""
+        return NovaLock(self.lock_dir_fd(), NOVA_LOCK_PREFIX + name, timeout,
+                        os.path.join(self.instances_path, LOCK_DIR_NAME, NOVA_LOCK_PREFIX + name))
+
+    def lstat(self, entry):
+        """lstat of an entry of the cache dir, or None when there is none."""
+        if self.fd is None:
+            return None
+        try:
+            return os.stat(entry, dir_fd=self.fd, follow_symlinks=False)
+        except FileNotFoundError:
+            return None
+
+    def open_regular(self, entry):
+        """A read-only descriptor of regular file `entry`, or None when it does not exist.
+
+        Never follows a link and never blocks on a FIFO; anything but a regular file is an error.
+        """
+        try:
+            fd = os.open(entry, os.O_RDONLY | _FILE_FLAGS, dir_fd=self.fd)
+        except FileNotFoundError:
+            return None
+        except OSError as err:
+            raise CacheError("%s: %s; left in place" % (self.file_path(entry),
+                                                       _describe_error(err))) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CacheError("%s exists but is not a regular file; left in place"
+                             % self.file_path(entry))
+        return fd
+
+    def create_temp(self, name, purpose):
+        """A new temporary file of ours for base file `name`: (entry, descriptor open rw)."""
+        entry = "%s%s-%s.%s" % (TEMP_PREFIX, name, secrets.token_hex(4), purpose)
+        fd = os.open(entry, os.O_RDWR | os.O_CREAT | os.O_EXCL | _FILE_FLAGS, 0o600,
+                     dir_fd=self.fd)
+        return entry, fd
+
+    def remove(self, entry):
+        """Remove an entry of ours; one already gone is fine."""
+        try:
+            os.unlink(entry, dir_fd=self.fd)
+        except FileNotFoundError:
+            pass
+
+    def discard(self, entry, fd):
+        """Close and remove temporary `entry` of ours (open as `fd`), if it is still that file."""
+        try:
+            if _same_file(self.lstat(entry), os.fstat(fd)):
+                self.remove(entry)
+        finally:
+            os.close(fd)
+
+    def install(self, entry, fd, name, mode):
+        """Make our temporary `entry` (open as `fd`) Nova's base file `name`, atomically.
+
+        The data is made durable and moded through the descriptor; the rename happens only while
+        `entry` still names that very file, and the result is checked again afterwards.
+        """
+        os.fsync(fd)
+        os.fchmod(fd, mode)
+        ours = os.fstat(fd)
+        if not _same_file(self.lstat(entry), ours):
+            raise CacheError("our temporary file %s was replaced while it was written; nothing "
+                             "was installed" % self.file_path(entry))
+        os.rename(entry, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
+        os.fsync(self.fd)
+        if not _same_file(self.lstat(name), ours):
+            raise CacheError("%s was replaced right after it was installed; check who writes "
+                             "into the cache dir" % self.file_path(name))
+
+    def regular_files(self, wanted):
+        """(name, lstat result) of the regular files whose name `wanted` accepts, by name."""
+        if self.fd is None:
+            return
+        for entry in sorted(os.listdir(self.fd)):
+            if not wanted(entry):
+                continue
+            info = self.lstat(entry)
+            if info is not None and stat.S_ISREG(info.st_mode):
+                yield entry, info
+
+    def free_bytes(self):
+        info = os.fstatvfs(self.fd)
+        return info.f_bavail * info.f_frsize
+
+    def temp_is_stale(self, entry, info, now):
+        """Whether no running cache_image holds temporary `entry`.
+
+        Its writer holds Nova's lock of its image for as long as the file lives: a temporary
+        whose image's lock can be taken at once was left by a killed run. The lock is tried,
+        never waited for, and only when Nova's lock file exists (else no writer can hold it).
+        """
+        name = temp_image(entry)
+        if name is None:
+            return now - info.st_mtime >= STALE_TEMP_AGE
+        lock_fd = self.lock_dir_fd(create=False)
+        if lock_fd is None:
+            return True
+        try:
+            fd = os.open(NOVA_LOCK_PREFIX + name, os.O_RDWR | _FILE_FLAGS, dir_fd=lock_fd)
+        except FileNotFoundError:
+            return True
+        except OSError:
+            return False
+        try:
+            fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except OSError:
+            return False
+        finally:
+            # Closing drops the lock, if taken.
+            os.close(fd)
+        return True
+
+    def clean_stale_temps(self, only=None, now=None):
+        """Remove our temporaries that no running cache_image holds; return their names.
+
+        `only` limits it to the temporaries of one base file, whose lock the caller holds (so
+        they are all stale). Only regular files with our prefix: nothing of Nova's.
+        """
+        now = time.time() if now is None else now
+        removed = []
+        for entry, info in self.regular_files(is_temp_name):
+            if only is not None:
+                if temp_image(entry) != only:
+                    continue
+            elif not self.temp_is_stale(entry, info, now):
+                continue
+            self.remove(entry)
+            removed.append(entry)
+        return removed
+
+    def supports_direct_io(self, name):
+        """Whether files here take O_DIRECT writes (tmpfs, for one, does not always).
+
+        Nova passes `qemu-img convert -t none` when they do and `-t writeback` otherwise; it
+        tests with a 4 KiB aligned write to a temporary file, as this does (a temporary of
+        base file `name`, removed at once).
+        """
+        if not hasattr(os, "O_DIRECT"):
+            return False
+        entry = "%s%s-%s.directio" % (TEMP_PREFIX, name, secrets.token_hex(4))
+        # O_DIRECT needs an aligned buffer: anonymous memory maps are page aligned.
+        buffer = mmap.mmap(-1, 4096)
+        fd = None
+        try:
+            buffer.write(b"\0" * 4096)
+            fd = os.open(entry, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_DIRECT | _FILE_FLAGS,
+                         0o600, dir_fd=self.fd)
+            os.write(fd, buffer)
+            return True
+        except OSError as exc:
+            if exc.errno in (errno.EINVAL, errno.ENOENT):
+                return False
+            raise CacheError("cannot test direct I/O in %s: %s" % (self.path, exc)) from None
+        finally:
+            buffer.close()
+            if fd is not None:
+                os.close(fd)
+                self.remove(entry)
+
+
+def _same_file(info, other):
+    return info is not None and (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
 
 
 class NovaLock:
-    """Nova's external lock for one base file, waited for up to `timeout` seconds.
+    """Nova's external lock for one base file, in the lock dir open as `dir_fd`.
 
-    The lock file is created owned by the cache's owner: a root-owned 0644 lock file would make
-    nova-compute's own open(path, 'a') fail.
+    The lock file is opened without following a link and created, when missing, by the calling
+    user (Nova's). Once the lock is held, the name must still be that file: Nova's cache manager
+    removes a lock file after the base file, and a lock on the removed inode guards nothing.
     """
 
-    def __init__(self, path, timeout, uid, gid, poll_interval=0.1):
-        self.path = path
+    def __init__(self, dir_fd, entry, timeout, path, poll_interval=0.1):
+        self.dir_fd = dir_fd
+        self.entry = entry
         self.timeout = timeout
-        self.uid = uid
-        self.gid = gid
+        self.path = path
         self.poll_interval = poll_interval
-        self._handle = None
+        self._fd = None
+
+    def _open(self):
+        try:
+            fd = os.open(self.entry, os.O_RDWR | os.O_CREAT | _FILE_FLAGS, 0o644,
+                         dir_fd=self.dir_fd)
+        except OSError as err:
+            raise CacheError("cannot open Nova's lock file %s: %s"
+                             % (self.path, _describe_error(err))) from None
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            raise CacheError("Nova's lock file %s is not a regular file; left in place"
+                             % self.path)
+        return fd
 
     def __enter__(self):
-        ensure_dir(os.path.dirname(self.path), self.uid, self.gid)
-        existed = os.path.exists(self.path)
-        self._handle = open(self.path, "a")
-        if not existed:
-            os.fchown(self._handle.fileno(), self.uid, self.gid)
         deadline = time.monotonic() + self.timeout
         while True:
+            fd = self._open()
+            if self._wait(fd, deadline):
+                try:
+                    current = os.stat(self.entry, dir_fd=self.dir_fd, follow_symlinks=False)
+                except FileNotFoundError:
+                    current = None
+                if _same_file(current, os.fstat(fd)):
+                    self._fd = fd
+                    return self
+            os.close(fd)
+
+    def _wait(self, fd, deadline):
+        while True:
             try:
-                fcntl.lockf(self._handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return self
+                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
             except OSError as err:
                 if err.errno not in (errno.EACCES, errno.EAGAIN):
-                    self._close()
-                    raise CacheError("cannot lock %s: %s" % (self.path, err.strerror))
+                    os.close(fd)
+                    raise CacheError("cannot lock %s: %s" % (self.path, err.strerror)) from None
             if time.monotonic() >= deadline:
-                self._close()
+                os.close(fd)
                 raise CacheError(
                     "Nova's lock %s is held by another process (nova-compute booting from or "
                     "removing this image?) for more than %ss; try again later or raise "
@@ -100,90 +414,16 @@ class NovaLock:
             time.sleep(self.poll_interval)
 
     def __exit__(self, *exc):
-        fcntl.lockf(self._handle, fcntl.LOCK_UN)
-        self._close()
-
-    def _close(self):
-        self._handle.close()
-        self._handle = None
+        fcntl.lockf(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
 
 
-def refresh(path):
-    """Restart Nova's expiry clock of a cached file, as Nova's own pre-cache does."""
-    os.utime(path, None)
-
-
-def free_bytes(path):
-    stat = os.statvfs(path)
-    return stat.f_bavail * stat.f_frsize
-
-
-def check_free_space(path, needed, what):
-    """Fail before a download when the filesystem of `path` cannot hold `needed` more bytes."""
-    free = free_bytes(path)
-    if needed > free:
-        raise CacheError("not enough space in %s for %s: %s needed, %s free; free some space or "
-                         "pre-cache fewer images" % (path, what, format_bytes(needed),
-                                                     format_bytes(free)))
-
-
-def fsync_dir(path):
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def install(temp, final, uid, gid, mode):
-    """Make `temp` Nova's base file `final`: durable, owned and moded like Nova's, atomically."""
-    fd = os.open(temp, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-        os.fchown(fd, uid, gid)
-        os.fchmod(fd, mode)
-    finally:
-        os.close(fd)
-    os.rename(temp, final)
-    fsync_dir(os.path.dirname(final))
-
-
-def remove_quietly(path):
-    """Remove one of our temporary files; a file already gone is fine."""
-    try:
-        os.unlink(path)
-    except FileNotFoundError:
-        pass
-
-
-def regular_files(cache_dir, wanted):
-    """(name, path, lstat result) of the regular files in cache_dir whose name `wanted` accepts,
-    by name; none when the dir does not exist, and a file gone meanwhile is left out."""
-    try:
-        entries = sorted(os.listdir(cache_dir))
-    except FileNotFoundError:
-        return
-    for entry in entries:
-        if not wanted(entry):
-            continue
-        path = os.path.join(cache_dir, entry)
-        try:
-            info = os.lstat(path)
-        except FileNotFoundError:
-            continue
-        if stat.S_ISREG(info.st_mode):
-            yield entry, path, info
-
-
-def clean_stale_temps(cache_dir, max_age=STALE_TEMP_AGE, now=None):
-    """Remove our temporary files older than max_age (left by a killed run); return their names.
-
-    Only regular files with our prefix: nothing of Nova's, nothing a running pre-cache still writes.
-    """
-    now = time.time() if now is None else now
-    removed = []
-    for entry, path, info in regular_files(cache_dir, is_temp_name):
-        if now - info.st_mtime >= max_age:
-            remove_quietly(path)
-            removed.append(entry)
-    return removed
+def check_free_space(free, needed, where, what, reserve=0):
+    """Fail when `needed` more bytes would leave less than `reserve` of `free` bytes."""
+    if needed + reserve > free:
+        raise CacheError(
+            "not enough space in %s for %s: %s needed%s, %s free; free some space or pre-cache "
+            "fewer images" % (where, what, format_bytes(needed),
+                              " plus a reserve of %s (free_space_reserve)" % format_bytes(reserve)
+                              if reserve else "", format_bytes(free)))

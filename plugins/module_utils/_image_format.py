@@ -10,13 +10,12 @@ would, ``qemu-img convert`` to raw and the same checks on the result. Only heade
 (a few MiB at most), never a whole image.
 """
 
-import errno
 import json
-import mmap
 import os
-import secrets
+import re
 import shutil
 import struct
+import subprocess
 import sys
 
 GIB = 1024 ** 3
@@ -94,13 +93,30 @@ def _is_text(data):
 
 
 def _looks_like_vmdk_descriptor(head):
-    """A text VMDK descriptor file, as Nova's inspector and qemu's probe recognise one."""
-    if not head or not _is_text(head[:512]):
-        return False
-    for line in head.split(b'\0', 1)[0].decode('ascii', 'replace').lower().splitlines():
-        key = line.partition('=')[0].strip()
-        if key in ('createtype', 'version'):
-            return True
+    """A text VMDK descriptor file, by the rules of oslo's format inspector and of qemu's probe.
+
+    oslo finds `createType="` in the first 4 KiB. qemu (block/vmdk.c vmdk_probe, over its 2 KiB
+    probe buffer) skips `#` comment lines, whatever bytes they hold, and lines of spaces, and
+    then wants `version=1`, `2` or `3` alone on the first other line.
+    """
+    if b'createType="' in head[:4096]:
+        return True
+    data = head[:2048]
+    pos = 0
+    while pos < len(data):
+        if data[pos:pos + 1] == b'#':
+            end = data.find(b'\n', pos)
+            if end < 0:
+                return False
+            pos = end + 1
+            continue
+        if data[pos:pos + 1] == b' ':
+            line = data[pos:].split(b'\n', 1)
+            if len(line) < 2 or not re.match(br' +\r?$', line[0]):
+                return False
+            pos += len(line[0]) + 1
+            continue
+        return re.match(br'version=[123]\r?\n', data[pos:pos + 11]) is not None
     return False
 
 
@@ -120,6 +136,8 @@ _PROBES = (
     ('luks', lambda head: head[:6] == b'LUKS\xba\xbe'),
     ('vmdk', lambda head: head[:4] == b'KDMV' or _looks_like_vmdk_descriptor(head)),
     ('iso', lambda head: head[0x8001:0x8006] in (b'CD001', b'NSR02', b'NSR03')),
+    # Known to qemu, not to Nova's inspector: found here because qemu-img is never let probe.
+    ('parallels', lambda head: head[:16] in (b'WithoutFreeSpace', b'WithouFreSpacExt')),
     ('gpt', _is_mbr),
 )
 
@@ -426,6 +444,34 @@ def check_header(path, disk_format=None):
     return detected
 
 
+def qcow2_backing_file(path):
+    """The backing file name a qcow2 header records (qemu's qcow2.txt), or None.
+
+    Read from the header itself, so that an instance disk never reaches qemu-img at all.
+    """
+    try:
+        with open(path, 'rb') as image:
+            head = image.read(32)
+            if len(head) < 20 or head[:4] != b'QFI\xfb':
+                raise ImageFormatError('not a qcow2 image')
+            version, offset, size = struct.unpack_from('>IQI', head, 4)
+            if version not in (2, 3):
+                raise ImageFormatError('unsupported qcow2 version %d: qemu cannot read it'
+                                       % version)
+            if not offset or not size:
+                return None
+            if size > 1023:
+                raise ImageFormatError('the qcow2 backing file name is %d bytes long, more than '
+                                       'qemu allows (1023)' % size)
+            image.seek(offset)
+            name = image.read(size)
+    except OSError as exc:
+        raise ImageFormatError('cannot read the image file: %s' % exc) from None
+    if len(name) != size:
+        raise ImageFormatError('the qcow2 backing file name is cut short: the disk is damaged')
+    return name.decode('utf-8', 'replace')
+
+
 def _qemu_format(disk_format, detected):
     """The format qemu-img must report for an image Glance calls ``disk_format``."""
     if disk_format is None:
@@ -435,18 +481,30 @@ def _qemu_format(disk_format, detected):
     return disk_format
 
 
+_C_LOCALE = {'LC_ALL': 'C', 'LANG': 'C'}
+_MAP_LINE = re.compile(br'"length": (\d+)')
+
+
 def _tail(text, limit=500):
     text = text.strip()
     return text if len(text) <= limit else '...' + text[-limit:]
 
 
+def _passed_fds(paths):
+    """The descriptors behind /proc/self/fd/N paths, which qemu-img must inherit."""
+    prefix = '/proc/self/fd/'
+    return [int(path[len(prefix):]) for path in paths if path.startswith(prefix)]
+
+
 class QemuImg:
-    """qemu-img as Nova runs it: C locale, and ``info`` under CPU and address space limits.
+    """qemu-img as Nova runs it: C locale, always told the format, ``info`` under limits.
 
     ``run_command`` runs the commands: ``AnsibleModule.run_command``, or a function taking
     the same arguments and returning ``(rc, stdout, stderr)``. ``cpu_time`` (seconds) and
     ``address_space`` (bytes) default to Nova's ``[libvirt] images_cpu_time_limit`` and
-    ``images_address_space_limit``.
+    ``images_address_space_limit``. Paths may be ``/proc/self/fd/N``: qemu-img then inherits
+    descriptor N and reads exactly the file that was checked, whatever its name meanwhile.
+    qemu-img is never left to probe a format, which would let the data choose what it opens.
     """
 
     def __init__(self, run_command, binary='qemu-img', cpu_time=QEMU_IMG_CPU_TIME,
@@ -470,47 +528,87 @@ class QemuImg:
                 'normally have' % self.binary)
         return path
 
-    def _run(self, command):
-        return self._run_command(command, environ_update={'LC_ALL': 'C', 'LANG': 'C'},
-                                 expand_user_and_vars=False, errors='surrogate_then_replace')
-
-    def info(self, path):
-        """``qemu-img info --output=json --force-share`` of ``path``, parsed.
-
-        The format is probed, not given, as Nova does: qemu's opinion must then agree with
-        ours, which catches the formats our header check does not know.
-        """
-        rc, out, err = self._run([
-            sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
-            str(self.address_space), self.require(), 'info', '--output=json', '--force-share',
-            os.path.abspath(path)])
+    def _limited(self, what, fmt, path):
+        """``qemu-img <what> -f fmt --output=json path`` under Nova's limits, parsed."""
+        rc, out, err = self._run_command(
+            [sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
+             str(self.address_space), self.require(), what, '-f', fmt, '--output=json']
+            + (['--force-share'] if what == 'info' else []) + [path],
+            environ_update=_C_LOCALE, expand_user_and_vars=False,
+            errors='surrogate_then_replace', pass_fds=_passed_fds([path]))
         limits = '%d s CPU time, %d MiB address space' % (self.cpu_time,
                                                           self.address_space // _MIB)
         if rc < 0:
             raise ImageFormatError(
-                'qemu-img info was killed by signal %d within its limits (%s): the image is '
+                'qemu-img %s was killed by signal %d within its limits (%s): the image is '
                 'malformed or hostile, or the limits ([libvirt] images_cpu_time_limit, '
-                'images_address_space_limit) are too low' % (-rc, limits))
+                'images_address_space_limit) are too low' % (what, -rc, limits))
         if rc:
-            raise ImageFormatError('qemu-img info failed (exit status %d; limits: %s): %s'
-                                   % (rc, limits, _tail(err)))
+            raise ImageFormatError('qemu-img %s failed (exit status %d; limits: %s): %s'
+                                   % (what, rc, limits, _tail(err)))
         try:
             data = json.loads(out)
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            raise ImageFormatError("qemu-img info printed no JSON object ('qemu-img info' "
-                                   "parsing failed): %s" % _tail(out))
+            raise ImageFormatError("qemu-img %s printed no JSON object ('qemu-img %s' "
+                                   "parsing failed): %s" % (what, what, _tail(out)))
         return data
 
-    def convert(self, src, dst, src_format, cache_mode):
-        """``qemu-img convert -t cache_mode -O raw -f src_format src dst``, as Nova runs it."""
-        rc, _out, err = self._run([
-            self.require(), 'convert', '-t', cache_mode, '-O', 'raw', '-f', src_format,
-            os.path.abspath(src), os.path.abspath(dst)])
-        if rc:
+    def info(self, path, fmt):
+        """``qemu-img info -f fmt --output=json --force-share`` of ``path``, parsed."""
+        return self._limited('info', fmt, path)
+
+    def data_size(self, path, fmt):
+        """Bytes of data (not zeros, not holes) a raw conversion of ``path`` writes.
+
+        Summed from ``qemu-img map`` line by line as it prints, under Nova's limits, so that
+        an image of a million extents costs no memory.
+        """
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
+             str(self.address_space), self.require(), 'map', '-f', fmt, '--output=json', path],
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            env=dict(os.environ, **_C_LOCALE), pass_fds=_passed_fds([path]))
+        total = 0
+        with process:
+            for line in process.stdout:
+                match = _MAP_LINE.search(line)
+                if match and b'"data": true' in line:
+                    total += int(match.group(1))
+            err = process.stderr.read(4096)
+        if process.returncode:
+            raise ImageFormatError('qemu-img map failed (exit status %d): %s'
+                                   % (process.returncode, _tail(err.decode('utf-8', 'replace'))))
+        return total
+
+    def convert(self, src, dst, src_format, cache_mode, watch=None, interval=0.2):
+        """``qemu-img convert -t cache_mode -O raw -f src_format src dst``, as Nova runs it.
+
+        ``watch``, called every ``interval`` seconds while it runs, may raise to stop it: the
+        conversion is then killed and the exception passes on.
+        """
+        process = subprocess.Popen(  # pylint: disable=consider-using-with
+            [self.require(), 'convert', '-t', cache_mode, '-O', 'raw', '-f', src_format, src,
+             dst], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+            env=dict(os.environ, **_C_LOCALE), pass_fds=_passed_fds([src, dst]))
+        try:
+            while True:
+                try:
+                    _out, err = process.communicate(timeout=interval)
+                    break
+                except subprocess.TimeoutExpired:
+                    if watch is not None:
+                        watch()
+        except BaseException:
+            process.kill()
+            process.communicate()
+            raise
+        if process.returncode:
             raise ImageFormatError('Unable to convert image to raw: qemu-img convert failed '
-                                   '(exit status %d): %s' % (rc, _tail(err)))
+                                   '(exit status %d): %s'
+                                   % (process.returncode,
+                                      _tail(err.decode('utf-8', 'replace'))))
 
 
 def _format_specific(info):
@@ -525,12 +623,6 @@ def _check_qemu_info(info, path, disk_format, detected, vmdk_allowed_types):
     if not fmt:
         raise ImageFormatError("qemu-img info reported no format: 'qemu-img info' parsing failed")
     expected = _qemu_format(disk_format, detected)
-    if fmt == 'vpc' and disk_format == 'vhd':
-        # qemu names VHD "vpc" and Nova compares the names literally.
-        raise ImageFormatError(
-            'Glance says disk_format vhd and qemu-img names that format vpc: Nova compares the '
-            'names and refuses every VHD image ("Image content does not match disk_format"), '
-            'so it would not cache this one either; convert the image to qcow2 or raw in Glance')
     if fmt != expected:
         raise ImageFormatError(
             'qemu-img finds a %s image where %s was expected (%s, the header check finds %s): '
@@ -583,10 +675,10 @@ def inspect_image(path, disk_format, qemu_img, vmdk_allowed_types=DEFAULT_VMDK_A
     """Check an image as Nova's ``fetch_to_raw`` does before it caches one.
 
     ``disk_format`` is Glance's; None checks a file already in the cache against itself.
-    ``qemu_img`` is a QemuImg; ``vmdk_allowed_types`` the host's
-    ``[compute] vmdk_allowed_types``. Returns ``format`` (qemu-img's name, what
-    ``convert_to_raw`` takes), ``detected`` (our header check's name), ``virtual_size`` and
-    ``actual_size``; raises ImageFormatError with the reason Nova would give.
+    ``qemu_img`` is a QemuImg, run with the format our header check found (never probing);
+    ``vmdk_allowed_types`` the host's ``[compute] vmdk_allowed_types``. Returns ``format``
+    (qemu-img's name, what ``convert_to_raw`` takes), ``detected`` (our header check's name),
+    ``virtual_size`` and ``actual_size``; raises ImageFormatError with the reason Nova would give.
     """
     if disk_format is not None and disk_format not in _INSPECTED_FORMATS + _AMI_FORMATS:
         raise ImageFormatError(
@@ -594,7 +686,15 @@ def inspect_image(path, disk_format, qemu_img, vmdk_allowed_types=DEFAULT_VMDK_A
             'Nova refuses to download it; convert the image to qcow2 or raw in Glance'
             % disk_format)
     detected = check_header(path, disk_format)
-    info = qemu_img.info(path)
+    if 'vhd' in (disk_format, detected):
+        # qemu names VHD "vpc" and Nova compares the names literally.
+        raise ImageFormatError(
+            'the image is VHD, which qemu-img names vpc: Nova compares the names and refuses '
+            'every VHD image ("Image content does not match disk_format"), so it would not '
+            'cache this one either; convert the image to qcow2 or raw in Glance')
+    # qemu-img reads what our header check found: for the AMI formats, which are not compared
+    # with their content, qemu then tells a disk that must be raw and is not.
+    info = qemu_img.info(path, _qemu_format(None, detected))
     _check_qemu_info(info, path, disk_format, detected, vmdk_allowed_types)
     return {
         'format': info['format'],
@@ -604,58 +704,26 @@ def inspect_image(path, disk_format, qemu_img, vmdk_allowed_types=DEFAULT_VMDK_A
     }
 
 
-def supports_direct_io(dirpath):
-    """Whether files in ``dirpath`` take O_DIRECT writes (tmpfs, for one, does not always).
+def convert_to_raw(src, dst, source, qemu_img, cache_mode, watch=None):
+    """Convert ``src`` (``source``: what ``inspect_image`` found) into the raw file ``dst``.
 
-    Nova passes ``qemu-img convert -t none`` when they do and ``-t writeback`` otherwise; it
-    tests with a 4 KiB aligned write to a temporary file, as this does. The file's name starts
-    with ``.precache-directio-``, a name Nova never uses; it is removed at once.
+    ``cache_mode`` is Nova's: ``none`` where the cache dir takes O_DIRECT, else ``writeback``;
+    both leave the data on disk when qemu-img exits. ``watch`` is QemuImg.convert's. The result
+    must be raw to both our header check and qemu-img, pass Nova's safety checks, and have the
+    source's virtual size. Returns what ``inspect_image`` returns for ``dst`` plus
+    ``cache_mode``. On failure ``dst`` is left for the caller to remove.
     """
-    if not hasattr(os, 'O_DIRECT'):
-        return False
-    test_path = os.path.join(dirpath, '.precache-directio-' + secrets.token_hex(8))
-    descriptor = None
-    # O_DIRECT needs an aligned buffer: anonymous memory maps are page aligned.
-    buffer = mmap.mmap(-1, 4096)
-    try:
-        buffer.write(b'\0' * 4096)
-        descriptor = os.open(test_path, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_DIRECT,
-                             0o600)
-        os.write(descriptor, buffer)
-        return True
-    except OSError as exc:
-        if exc.errno in (errno.EINVAL, errno.ENOENT):
-            return False
-        raise ImageFormatError('cannot test direct I/O in %s: %s' % (dirpath, exc)) from None
-    finally:
-        buffer.close()
-        if descriptor is not None:
-            os.close(descriptor)
-            os.unlink(test_path)
-
-
-def convert_to_raw(src, dst, src_format, qemu_img):
-    """Convert ``src`` (of qemu-img format ``src_format``) into the raw file ``dst``, as Nova.
-
-    The cache mode is ``none`` when the directory of ``dst`` takes O_DIRECT, else
-    ``writeback``; both leave the data on disk when qemu-img exits. The result must be raw
-    to both our header check and qemu-img, pass Nova's safety checks, and have the source's
-    virtual size. Returns what ``inspect_image`` returns for ``dst`` plus ``cache_mode``.
-    On failure ``dst`` is left for the caller to remove.
-    """
-    source_size = qemu_img.info(src).get('virtual-size')
-    cache_mode = 'none' if supports_direct_io(os.path.dirname(os.path.abspath(dst))) \
-        else 'writeback'
-    qemu_img.convert(src, dst, src_format, cache_mode)
+    qemu_img.convert(src, dst, source['format'], cache_mode, watch)
     result = inspect_image(dst, None, qemu_img)
     if result['format'] != 'raw':
         raise ImageFormatError(
             'Converted to raw, but format is now %s: the disk inside the image starts with a %s '
             'header, which Nova refuses; the image is crafted or nested, upload the disk itself'
             % (result['format'], result['format']))
-    if result['virtual_size'] != source_size:
+    if result['virtual_size'] != source['virtual_size']:
         raise ImageFormatError(
             'the raw conversion has %s bytes of virtual size, the source %s: qemu-img convert '
-            'went wrong; the result is refused' % (result['virtual_size'], source_size))
+            'went wrong; the result is refused' % (result['virtual_size'],
+                                                   source['virtual_size']))
     result['cache_mode'] = cache_mode
     return result

@@ -27,7 +27,13 @@ description:
   - On a host whose C([libvirt] images_type) is V(rbd) the images are reported V(unsupported),
     because Nova boots from the Glance store there, not from a local cache; the result names
     that store (RV(glance_store)), which C(image_store_copy) fills.
-  - Our own temporary files left by a killed run are removed once a day old.
+  - Root only reads C(nova.conf). Everything else, the lock, the temporary files, the download,
+    every C(qemu-img) run, the install, the refresh and eviction, runs in a process that holds
+    only the uid, gid and groups of the cache dir's owner (the user nova-compute runs as, or
+    O(owner)/O(group)) and no capabilities; nothing in that tree is followed through a link.
+    Run as that user itself (C(become: false)) the module works too.
+  - Our own temporary files that no running C(cache_image) holds (left by a killed run) are
+    removed at once.
 extends_documentation_fragment:
   - openstack_ops.precache.download
   - ansible.builtin.action_common_attributes
@@ -74,7 +80,10 @@ options:
         type: str
         required: true
       container_format:
-        description: Glance's C(container_format); only V(bare) is cached.
+        description:
+          - Glance's C(container_format). V(bare), V(ovf), V(ami), V(aki) and V(ari) are cached
+            as Nova caches them; V(docker), V(ova) and V(compressed) are refused, with the
+            reason.
         type: str
         default: bare
       checksum:
@@ -120,12 +129,17 @@ options:
     default: auto
   owner:
     description:
-      - Owner of the cached files. Default the owner of the cache dir (or of the instances
-        dir when the cache dir does not exist yet), which is the user nova-compute runs as.
+      - The user nova-compute runs as, by name or uid (it need not exist in C(/etc/passwd), as
+        Kolla's 42436 does not). The cache work runs as this user and the cached files belong
+        to it.
+      - Default the owner of the cache dir (or of the instances dir when the cache dir does not
+        exist yet). A link there is followed only when root made it, and a root-owned dir is
+        refused: give the user instead.
     type: str
   group:
     description:
-      - Group of the cached files. Default the group of the cache dir, as for O(owner).
+      - The group of O(owner), by name or gid. Default the group of the cache dir, as for
+        O(owner).
     type: str
   mode:
     description:
@@ -166,6 +180,31 @@ options:
       - Most bytes on disk the cached images may take, in percent of the size of the cache
         dir's filesystem. Turns eviction on, as O(cache_max_size); with both, the smaller wins.
     type: float
+  free_space_reserve:
+    description:
+      - Free space to leave on the cache dir's filesystem, which the running instances share,
+        such as V(1G) or a number of bytes.
+      - An image is refused before its download (or its raw conversion) when it would leave
+        less, and a download or conversion that gets below it is stopped and discarded.
+    type: str
+    default: 1G
+  space_check:
+    description:
+      - What a raw conversion needs on disk. V(virtual) counts the image's virtual size (from
+        Glance or, when Glance does not know it, from the image's header), as a fully written
+        raw file takes it.
+      - V(data) counts only the data C(qemu-img map) says the raw file will hold, for
+        thin-provisioned hosts; a huge, mostly empty disk then becomes a huge sparse file, as
+        Nova itself would make it.
+    type: str
+    choices: [virtual, data]
+    default: virtual
+  allow_unverified:
+    description:
+      - Whether to cache an image that Glance gives neither a size nor a hash of, so that
+        nothing about the download can be checked. Refused by default.
+    type: bool
+    default: false
   pinned_images:
     description:
       - Ids of images that eviction never removes, besides the images of O(images), which are
@@ -174,7 +213,9 @@ options:
     elements: str
     default: []
 notes:
-  - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does.
+  - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does. It is
+    always told the image's format (C(-f)), never left to probe it, and reads the checked
+    file through its descriptor.
   - Runs with Python 3.9 or later and nothing but the standard library.
 author:
   - openstack_ops developers (@openstack-ops)
@@ -291,7 +332,8 @@ images_skipped:
   type: list
   elements: str
 stale_temps_removed:
-  description: Our temporary files, left by an interrupted run and over a day old, that were removed.
+  description: Our temporary files that no running C(cache_image) held (left by an interrupted
+    run), which were removed.
   returned: always
   type: list
   elements: str
@@ -309,11 +351,13 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils import _cac
 from ansible_collections.openstack_ops.precache.plugins.module_utils._eviction import (
     Evictor, parse_limits)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheError, clean_stale_temps)
+    CacheDir, CacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     GIB, ImageFormatError, QemuImg)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     NovaConfError, load_settings)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
+    RunAsError, run_as)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import parse_size
 
 IMAGE_SPEC = dict(
@@ -342,6 +386,9 @@ ARGUMENT_SPEC = dict(
     mode=dict(type="raw", default="0644"),
     download_missing=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=600),
+    free_space_reserve=dict(type="str", default="1G"),
+    space_check=dict(type="str", choices=["virtual", "data"], default="virtual"),
+    allow_unverified=dict(type="bool", default=False),
     cache_max_size=dict(type="str"),
     cache_max_count=dict(type="int"),
     cache_max_percent=dict(type="float"),
@@ -357,7 +404,7 @@ ARGUMENT_SPEC = dict(
 
 
 class CacheImageModule:
-    """Argument handling around _cache_image.ImageCacher."""
+    """Argument handling around _cache_image.ImageCacher, run as Nova's user."""
 
     def __init__(self):
         self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
@@ -366,32 +413,26 @@ class CacheImageModule:
     def run(self):
         params = self.module.params
         try:
+            # As root, the only thing root does: read nova.conf and who owns the cache.
             settings = load_settings(params["nova_conf"], params["cache_dir"])
-            for note in settings.notes:
-                self.module.warn(note)
             uid, gid = _cache_image.resolve_owner(params["owner"], params["group"], settings)
             rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
+            space = _cache_image.SpacePolicy(parse_size(params["free_space_reserve"]),
+                                             params["space_check"])
             limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
                                   params["cache_max_percent"])
             qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
                                address_space=settings.images_address_space_limit * GIB)
             if settings.images_type != "rbd":
                 qemu_img.require()
-        except (NovaConfError, CacheError, ImageFormatError, ValueError) as err:
+            options = dict(space=space, limits=limits, uid=uid, rate_limit=rate_limit,
+                           mode=self._mode())
+            work = run_as(uid, gid, lambda: self._work(settings, qemu_img, **options))
+        except (NovaConfError, CacheError, ImageFormatError, RunAsError, ValueError) as err:
             self.module.fail_json(msg=str(err))
-        cacher = _cache_image.ImageCacher(
-            settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
-            uid, gid, self._mode(), params["lock_timeout"],
-            dict(rate_limit=rate_limit, timeout=params["timeout"], retries=params["retries"],
-                 validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
-                 client_cert=params["client_cert"], client_key=params["client_key"]),
-            image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
-            check_mode=self.module.check_mode, download_missing=params["download_missing"],
-            evictor=Evictor(settings, qemu_img, limits,
-                            [i["id"] for i in params["images"]] + params["pinned_images"],
-                            uid, gid) if limits.enabled else None)
-        stale = [] if self.module.check_mode else clean_stale_temps(settings.cache_dir)
-        records = [cacher.cache(image) for image in params["images"]]
+        for note in settings.notes:
+            self.module.warn(note)
+        records, stale = work["records"], work["stale"]
         downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
         evicted = [e for r in records for e in r["evicted"]]
         result = dict(
@@ -408,12 +449,34 @@ class CacheImageModule:
                 len(failed), len(records), "; ".join(failed)), **result)
         self.module.exit_json(**result)
 
+    def _work(self, settings, qemu_img, space, limits, uid, rate_limit, mode):
+        """The cache work, as Nova's user: {records, stale}."""
+        params = self.module.params
+        check_mode = self.module.check_mode
+        rbd = settings.images_type == "rbd"
+        with CacheDir(settings, uid, create=not (check_mode or rbd)) as cache_dir:
+            stale = [] if check_mode or cache_dir.fd is None else cache_dir.clean_stale_temps()
+            cacher = _cache_image.ImageCacher(
+                settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
+                cache_dir, mode, params["lock_timeout"],
+                dict(rate_limit=rate_limit, timeout=params["timeout"], retries=params["retries"],
+                     validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
+                     client_cert=params["client_cert"], client_key=params["client_key"]),
+                image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
+                check_mode=check_mode, download_missing=params["download_missing"],
+                evictor=Evictor(cache_dir, qemu_img, limits,
+                                [i["id"] for i in params["images"]] + params["pinned_images"])
+                if limits.enabled else None,
+                space=space, allow_unverified=params["allow_unverified"])
+            return {"records": [cacher.cache(image) for image in params["images"]],
+                    "stale": stale}
+
     def _mode(self):
         mode = self.module.params["mode"]
         try:
             return mode if isinstance(mode, int) else int(str(mode), 8)
         except ValueError:
-            self.module.fail_json(msg="mode %s is not an octal number such as 0644" % mode)
+            raise ValueError("mode %s is not an octal number such as 0644" % mode) from None
 
 
 def main():

@@ -55,8 +55,20 @@ options:
     description:
       - Look at this cache dir instead of the one C(nova.conf) names.
     type: path
+  owner:
+    description:
+      - The user nova-compute runs as, by name or uid. Everything but reading C(nova.conf) runs
+        as this user, as in M(openstack_ops.precache.cache_image). Default the owner of the cache
+        dir (or of the instances dir).
+    type: str
+  group:
+    description:
+      - The group of O(owner), by name or gid. Default the group of the cache dir.
+    type: str
 notes:
-  - Needs C(qemu-img) on the host to read instance disks, as nova-compute does.
+  - Instance disks are read as Nova's user, with the format their C(disk.info) records (else our
+    own header check finds it): a raw disk, whose first bytes the guest writes, is never handed
+    to C(qemu-img), and a qcow2 disk's backing file is read from its header.
   - Runs with Python 3.9 or later and nothing but the standard library.
   - Instances whose disks are not backed by a base file (C([libvirt] images_type) V(raw) or
     V(flat)) do not make it in use here; Nova keeps such images for the instances' C(image_ref),
@@ -187,16 +199,24 @@ now:
 
 from ansible.module_utils.basic import AnsibleModule
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
+    resolve_owner)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import report
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+    CacheDir, CacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     GIB, QemuImg)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     NovaConfError, load_settings, rbd_message)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
+    RunAsError, run_as)
 
 ARGUMENT_SPEC = dict(
     images=dict(type="list", elements="raw", default=[]),
     nova_conf=dict(type="list", elements="path"),
     cache_dir=dict(type="path"),
+    owner=dict(type="str"),
+    group=dict(type="str"),
 )
 
 
@@ -210,10 +230,15 @@ class ImageCacheInfoModule:
         params = self.module.params
         try:
             settings = load_settings(params["nova_conf"], params["cache_dir"])
-            result = report(settings, QemuImg(
-                self.module.run_command, cpu_time=settings.images_cpu_time_limit,
-                address_space=settings.images_address_space_limit * GIB), params["images"])
-        except (NovaConfError, ValueError, OSError) as err:
+            uid, gid = resolve_owner(params["owner"], params["group"], settings)
+            qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
+                               address_space=settings.images_address_space_limit * GIB)
+
+            def work():
+                with CacheDir(settings, uid, create=False) as cache_dir:
+                    return report(settings, qemu_img, cache_dir, params["images"])
+            result = run_as(uid, gid, work)
+        except (NovaConfError, CacheError, RunAsError, ValueError, OSError) as err:
             self.module.fail_json(msg=str(err))
         usage_errors = ["what this instance disk uses is unknown: %s" % error
                         for error in result["usage_errors"]]

@@ -11,7 +11,7 @@ import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    cache_name)
+    CacheDir, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
@@ -49,7 +49,8 @@ def publish(glance, disk_format, name="image"):
             "os_hash_algo": "sha512", "os_hash_value": hashlib.sha512(data).hexdigest()}, raw
 
 
-def cacher(host, qemu, convert=None, check_mode=False, extra_conf="", download_missing=True):
+def cacher(host, qemu, convert=None, check_mode=False, extra_conf="", download_missing=True,
+           **options):
     root, conf = host
     if extra_conf:
         with open(conf, "a") as handle:
@@ -57,9 +58,9 @@ def cacher(host, qemu, convert=None, check_mode=False, extra_conf="", download_m
     settings = load_settings(conf)
     convert = settings.force_raw_images if convert is None else convert
     return _cache_image.ImageCacher(
-        settings, qemu, convert, os.getuid(), os.getgid(), 0o644, lock_timeout=5,
-        download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
-        download_missing=download_missing)
+        settings, qemu, convert, CacheDir(settings, os.getuid(), create=not check_mode), 0o644,
+        lock_timeout=5, download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
+        download_missing=download_missing, **options)
 
 
 def base_dir(host):
@@ -195,3 +196,98 @@ def test_summary_uses_novas_meaning():
     assert _cache_image.summarize(records) == {
         "images_cached": ["a", "b"], "images_failed": ["c"], "images_unsupported": ["d"],
         "images_skipped": ["e"]}
+
+
+@pytest.mark.parametrize("container_format", ["bare", "ovf", "ami", "aki", "ari"])
+def test_container_formats_nova_caches(host, glance, qemu, container_format):
+    image, _raw = publish(glance, "raw")
+    image["container_format"] = container_format
+    assert cacher(host, qemu).cache(image)["action"] == "downloaded"
+
+
+@pytest.mark.parametrize("container_format, reason", [
+    ("docker", "a Docker image"), ("ova", "an OVA archive"), ("compressed", "a compressed archive"),
+    ("tgz", "not a container format Nova knows")])
+def test_container_formats_nova_refuses(host, glance, qemu, container_format, reason):
+    image, _raw = publish(glance, "raw")
+    image["container_format"] = container_format
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed"
+    assert "container_format %s is refused: %s" % (container_format, reason) in record["msg"]
+    assert our_files(host) == []
+
+
+def test_an_image_nothing_can_be_verified_of_is_refused_unless_allowed(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    for key in ("size", "checksum", "os_hash_algo", "os_hash_value"):
+        del image[key]
+    refused = cacher(host, qemu).cache(image)
+    assert refused["action"] == "failed" and "neither a size nor a hash" in refused["msg"]
+    assert "allow_unverified" in refused["msg"] and our_files(host) == []
+    allowed = cacher(host, qemu, allow_unverified=True).cache(image)
+    assert allowed["action"] == "downloaded" and "nothing verified" in allowed["msg"]
+
+
+def test_an_image_with_only_a_size_says_so(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    for key in ("checksum", "os_hash_algo", "os_hash_value"):
+        del image[key]
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "downloaded" and "size verified only" in record["msg"]
+
+
+def fixed_free_space(image_cacher, free):
+    image_cacher.cache_dir.free_bytes = lambda: free
+
+
+@pytest.mark.parametrize("check, fits", [("virtual", False), ("data", True)])
+def test_conversion_space_comes_from_the_header_when_glance_has_none(host, glance, qemu, check,
+                                                                     fits):
+    image, raw = publish(glance, "qcow2")
+    del image["virtual_size"]
+    image_cacher = cacher(host, qemu, space=_cache_image.SpacePolicy(4 * MIB, check))
+    # Room for the download and the data, not for the 16 MiB a fully written raw file takes.
+    fixed_free_space(image_cacher, 12 * MIB)
+    record = image_cacher.cache(image)
+    if fits:
+        assert record["action"] == "downloaded", record["msg"]
+        assert record["path"] and open(record["path"], "rb").read() == raw.read_bytes()
+    else:
+        assert record["action"] == "failed"
+        assert "not enough space" in record["msg"] and "its raw conversion" in record["msg"]
+        assert "16777216 bytes (16.0 MiB) needed plus a reserve of 4194304" in record["msg"]
+        assert our_files(host) == []
+
+
+def test_a_download_stops_at_the_reserve(host, glance, qemu, monkeypatch):
+    image, _raw = publish(glance, "raw")
+    del image["size"]
+    monkeypatch.setattr(_cache_image, "_SPACE_CHECK_BYTES", MIB)
+    image_cacher = cacher(host, qemu, space=_cache_image.SpacePolicy(4 * MIB))
+    free = iter([64 * MIB] + [3 * MIB] * 100)
+    image_cacher.cache_dir.free_bytes = lambda: next(free)
+    record = image_cacher.cache(image)
+    assert record["action"] == "failed", record["msg"]
+    assert "the download stopped" in record["msg"] and "below the reserve" in record["msg"]
+    assert our_files(host) == []
+
+
+def test_temporaries_of_a_killed_run_go_when_their_image_is_cached(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    image_cacher = cacher(host, qemu)
+    entry, fd = image_cacher.cache_dir.create_temp(cache_name(IMAGE_ID), "download")
+    os.close(fd)
+    assert image_cacher.cache(image)["action"] == "downloaded"
+    assert our_files(host) == [cache_name(IMAGE_ID)]
+
+
+def test_a_planted_link_as_the_base_file_is_not_followed(host, glance, qemu, tmp_path):
+    image, _raw = publish(glance, "raw")
+    target = tmp_path / "root-only"
+    target.write_text("secret")
+    old = time.time() - 86400
+    os.utime(target, (old, old))
+    os.symlink(target, os.path.join(base_dir(host), cache_name(IMAGE_ID)))
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed" and "symbolic link; left in place" in record["msg"]
+    assert target.stat().st_mtime == pytest.approx(old, abs=1)

@@ -2,13 +2,16 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Listing Nova's cache dir, in-use detection from real qcow2 overlays, and expiry arithmetic."""
 
+import json
 import os
 import subprocess
+import sys
 
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inv
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import cache_name
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+    CacheDir, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
@@ -55,6 +58,11 @@ def instance(settings, uuid, backing, disk="disk", absolute=None):
     return directory
 
 
+def opened(settings):
+    """The cache dir as image_cache_info opens it: by descriptor, creating nothing."""
+    return CacheDir(settings, os.getuid(), create=False)
+
+
 def test_classify_follows_novas_names():
     sha = cache_name(IMAGE_A)
     assert inv.classify(sha) == (inv.ORIGINAL, sha)
@@ -73,7 +81,7 @@ def test_listing_reports_kinds_sizes_ids_and_ignores_other_files(settings, qemu)
     for other in (a + ".part", "swap_512", ".precache-x.download"):
         base_file(settings, other)
     os.mkdir(os.path.join(settings.cache_dir, cache_name(IMAGE_C)))
-    result = inv.report(settings, qemu, images=[{"id": IMAGE_A, "name": "cirros"}, IMAGE_C],
+    result = inv.report(settings, qemu, opened(settings), images=[{"id": IMAGE_A, "name": "cirros"}, IMAGE_C],
                         now=NOW)
     files = {f["name"]: f for f in result["files"]}
     assert sorted(files) == sorted([a, b, b + "_10"])
@@ -102,7 +110,7 @@ def test_instance_overlays_mark_their_backing_files_in_use(settings, qemu):
     instance(settings, "inst-4", os.path.join(settings.cache_dir, b), disk="disk.rescue")
     # Not an instance disk: a config drive or a console log never makes a file in use.
     instance(settings, "inst-5", os.path.join(settings.cache_dir, b), disk="disk.config")
-    files = {f["name"]: f for f in inv.report(settings, qemu, now=NOW)["files"]}
+    files = {f["name"]: f for f in inv.report(settings, qemu, opened(settings), now=NOW)["files"]}
     assert files[a]["used_by"] == ["inst-1", "inst-2"]
     # An instance on the resized copy uses the image: the original is in use too.
     assert files[c + "_20"]["used_by"] == ["inst-3"] and files[c]["used_by"] == ["inst-3"]
@@ -119,7 +127,7 @@ def test_raw_instance_disks_use_nothing_and_unreadable_disks_are_reported(settin
     with open(os.path.join(broken, "disk"), "r+b") as disk:
         disk.seek(4)
         disk.write(b"\xff\xff\xff\xff")  # qcow2 version 0xffffffff: qemu-img refuses it
-    usage = inv.scan_usage(settings.instances_path, qemu)
+    usage = inv.scan_usage(opened(settings), qemu)
     assert usage.by_file == {}
     assert len(usage.errors) == 1 and usage.errors[0].startswith(os.path.join(broken, "disk"))
 
@@ -148,18 +156,37 @@ def test_expiry_follows_novas_settings(tmp_path):
     assert "never runs" in inv.expiry(unused, never, NOW)["never_expires_because"]
 
 
-def test_temps_are_stale_after_a_day(settings):
-    base_file(settings, ".precache-a-1.download", mtime=NOW - 86400)
-    base_file(settings, ".precache-b-2.convert", mtime=NOW - 60)
-    temps = inv.list_temps(settings.cache_dir, NOW)
-    assert [(t["name"], t["stale"]) for t in temps] == [
-        (".precache-a-1.download", True), (".precache-b-2.convert", False)]
+HOLD_LOCK = """
+import fcntl, sys, time
+handle = open(sys.argv[1], "a")
+fcntl.lockf(handle, fcntl.LOCK_EX)
+print("locked", flush=True)
+time.sleep(30)
+"""
+
+
+def test_temps_are_stale_when_no_running_cache_image_holds_them(settings):
+    held, free = cache_name(IMAGE_A), cache_name(IMAGE_B)
+    base_file(settings, ".precache-%s-1.download" % held, mtime=NOW - 60)
+    base_file(settings, ".precache-%s-2.convert" % free, mtime=NOW - 60)
+    locks = os.path.join(settings.instances_path, "locks")
+    os.mkdir(locks)
+    holder = subprocess.Popen([sys.executable, "-c", HOLD_LOCK,
+                               os.path.join(locks, "nova-" + held)], stdout=subprocess.PIPE)
+    try:
+        assert holder.stdout.readline().strip() == b"locked"
+        temps = inv.list_temps(opened(settings), NOW)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sorted((t["name"], t["stale"]) for t in temps) == sorted([
+        (".precache-%s-1.download" % held, False), (".precache-%s-2.convert" % free, True)])
 
 
 def test_missing_cache_dir_is_an_empty_cache(tmp_path, qemu):
     settings = make_host(tmp_path)
     os.rmdir(settings.cache_dir)
-    result = inv.report(settings, qemu, images=[IMAGE_A], now=NOW)
+    result = inv.report(settings, qemu, opened(settings), images=[IMAGE_A], now=NOW)
     assert result["files"] == [] and result["images_missing"] == [IMAGE_A]
     assert result["filesystem"]["total"] > 0
 
@@ -167,3 +194,39 @@ def test_missing_cache_dir_is_an_empty_cache(tmp_path, qemu):
 def test_images_without_id_are_refused():
     with pytest.raises(ValueError, match="has no id"):
         inv.image_names([{"name": "cirros"}])
+
+
+DESCRIPTOR = (b'# Disk DescriptorFile\nversion=1\ncreateType="monolithicFlat"\n'
+              b'RW 2048 FLAT "%s" 0\n')
+
+
+@pytest.mark.parametrize("with_disk_info", [True, False])
+def test_a_guest_cannot_make_the_scan_open_host_files(settings, qemu, tmp_path, with_disk_info):
+    # A raw disk whose guest wrote a VMDK descriptor naming a FIFO: a probing qemu-img would
+    # block on it for ever.
+    fifo = tmp_path / "fifo"
+    os.mkfifo(fifo)
+    directory = os.path.join(settings.instances_path, "guest")
+    os.makedirs(directory)
+    with open(os.path.join(directory, "disk"), "wb") as disk:
+        disk.write(DESCRIPTOR % str(fifo).encode() + bytes(MIB))
+    if with_disk_info:
+        with open(os.path.join(directory, "disk.info"), "w") as info:
+            json.dump({os.path.join("/var/lib/nova/instances/guest", "disk"): "raw"}, info)
+    usage = inv.scan_usage(opened(settings), qemu)
+    assert (usage.by_file, usage.errors) == ({}, [])
+
+
+def test_links_and_fifos_in_instance_dirs_are_not_read(settings, qemu, tmp_path):
+    a = cache_name(IMAGE_A)
+    base_file(settings, a)
+    real = instance(settings, "real", os.path.join(settings.cache_dir, a))
+    linked = os.path.join(settings.instances_path, "linked")
+    os.makedirs(linked)
+    os.symlink(os.path.join(real, "disk"), os.path.join(linked, "disk"))
+    os.symlink(real, os.path.join(settings.instances_path, "linked-dir"))
+    fifo_dir = os.path.join(settings.instances_path, "fifo")
+    os.makedirs(fifo_dir)
+    os.mkfifo(os.path.join(fifo_dir, "disk"))
+    usage = inv.scan_usage(opened(settings), qemu)
+    assert (usage.by_file, usage.errors) == ({a: ["real"]}, [])

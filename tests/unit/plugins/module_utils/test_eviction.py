@@ -14,7 +14,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils import _evi
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
     BaseFile, ORIGINAL)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheError, cache_name)
+    CacheDir, CacheError, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
 
@@ -54,8 +54,8 @@ def present(settings):
 
 
 def evictor(settings, qemu, pinned=(), **limits):
-    return ev.Evictor(settings, qemu, ev.parse_limits(**limits), list(pinned), os.getuid(),
-                      os.getgid())
+    return ev.Evictor(CacheDir(settings, os.getuid()), qemu, ev.parse_limits(**limits),
+                      list(pinned))
 
 
 def fake(name, mib, hours, used_by=()):
@@ -197,10 +197,11 @@ def test_cache_image_evicts_to_install_and_reports_it(settings, qemu, glance, ch
     old = cached(settings, 0, mib=2, age_hours=100)
     cached(settings, 1, mib=2, age_hours=10)
     image = plan_entry(glance, 3, 2)
+    evicting = evictor(settings, qemu, pinned=[IDS[3]], max_size="5M")
     cacher = _cache_image.ImageCacher(
-        settings, qemu, True, os.getuid(), os.getgid(), 0o644, lock_timeout=5,
+        settings, qemu, True, evicting.cache_dir, 0o644, lock_timeout=5,
         download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
-        evictor=evictor(settings, qemu, pinned=[IDS[3]], max_size="5M"))
+        evictor=evicting)
     record = cacher.cache(image)
     assert record["action"] == "downloaded", record["msg"]
     assert [e["path"] for e in record["evicted"]] == [old]
@@ -213,10 +214,10 @@ def test_cache_image_evicts_to_install_and_reports_it(settings, qemu, glance, ch
 def test_cache_image_fails_an_image_that_cannot_fit_before_downloading_it(settings, qemu, glance):
     cached(settings, 0, age_hours=100)
     image = plan_entry(glance, 3, 1)
+    evicting = evictor(settings, qemu, pinned=[IDS[0], IDS[3]], max_count=1)
     cacher = _cache_image.ImageCacher(
-        settings, qemu, True, os.getuid(), os.getgid(), 0o644, lock_timeout=5,
-        download_options={"retries": 0, "timeout": 10},
-        evictor=evictor(settings, qemu, pinned=[IDS[0], IDS[3]], max_count=1))
+        settings, qemu, True, evicting.cache_dir, 0o644, lock_timeout=5,
+        download_options={"retries": 0, "timeout": 10}, evictor=evicting)
     record = cacher.cache(image)
     assert record["action"] == "failed" and record["bytes_transferred"] == 0
     assert record["msg"].startswith("image %s (image-3): it does not fit" % IDS[3])

@@ -1,11 +1,13 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Nova's cache names, Nova's lock against a second process, our temp files and installs."""
+"""Nova's cache names, Nova's lock against a second process, our temp files and installs,
+and a tree whose links, FIFOs and swapped files were planted by Nova's user."""
 
 import os
 import subprocess
 import sys
 import time
+import types
 
 import pytest
 
@@ -13,15 +15,16 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils import _ima
 
 IMAGE_ID = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
 IMAGE_SHA1 = "8c14d42f39d0714ec59394e3aeb68634f04e9a48"  # printf %s IMAGE_ID | sha1sum
-
-needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="chown needs root")
+OTHER_SHA1 = "0" * 40
 
 HOLD_LOCK = """
-import fcntl, sys, time
+import fcntl, os, sys, time
 handle = open(sys.argv[1], "a")
 fcntl.lockf(handle, fcntl.LOCK_EX)
 print("locked", flush=True)
 time.sleep(float(sys.argv[2]))
+if len(sys.argv) > 3:
+    os.unlink(sys.argv[1])  # as Nova's cache manager removes a lock file after its base file
 """
 
 
@@ -34,130 +37,225 @@ def nova_scanner_kind(entry):
     return "other"
 
 
-def test_cache_name_is_novas_sha1():
-    assert cache.cache_name(IMAGE_ID) == IMAGE_SHA1
+def settings_for(tmp_path, subdir="_base"):
+    instances = tmp_path / "instances"
+    return types.SimpleNamespace(instances_path=str(instances),
+                                 cache_dir=str(instances / subdir))
 
 
-def test_lock_file_is_novas(tmp_path):
-    assert cache.lock_file(str(tmp_path), IMAGE_SHA1) == str(tmp_path / ("nova-" + IMAGE_SHA1))
+@pytest.fixture
+def layout(tmp_path):
+    """(settings, cache dir path, lock dir path) of an instances dir with _base and locks."""
+    settings = settings_for(tmp_path)
+    os.makedirs(os.path.join(settings.instances_path, "locks"))
+    os.mkdir(settings.cache_dir)
+    return settings, tmp_path / "instances" / "_base", tmp_path / "instances" / "locks"
 
 
-def test_temp_names_are_never_images_to_nova(tmp_path):
-    names = {cache.temp_path(str(tmp_path), IMAGE_SHA1, purpose)
-             for purpose in ("download", "convert") for _round in range(20)}
-    assert len(names) == 40
-    for path in names:
-        entry = os.path.basename(path)
-        assert os.path.dirname(path) == str(tmp_path)
-        assert nova_scanner_kind(entry) == "other"
-        assert cache.is_temp_name(entry)
-        assert not entry.endswith((".part", ".converted"))
+@pytest.fixture
+def cache_dir(layout):
+    with cache.CacheDir(layout[0], os.getuid()) as opened:
+        yield opened
 
 
-def hold_lock(path, seconds):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, path, str(seconds)],
-                            stdout=subprocess.PIPE, text=True)
+def hold_lock(path, seconds, unlink=False):
+    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)]
+                            + (["unlink"] if unlink else []), stdout=subprocess.PIPE, text=True)
     assert proc.stdout.readline().strip() == "locked"
     return proc
 
 
-def test_lock_waits_for_another_process_then_gives_up(tmp_path):
-    path = str(tmp_path / "locks" / ("nova-" + IMAGE_SHA1))
-    os.mkdir(tmp_path / "locks")
+def test_cache_name_is_novas_sha1():
+    assert cache.cache_name(IMAGE_ID) == IMAGE_SHA1
+
+
+def test_temp_names_are_never_images_to_nova(cache_dir, layout):
+    entries = set()
+    for purpose in ("download", "convert"):
+        for _round in range(20):
+            entry, fd = cache_dir.create_temp(IMAGE_SHA1, purpose)
+            os.close(fd)
+            entries.add(entry)
+    assert len(entries) == 40 and set(os.listdir(layout[1])) == entries
+    for entry in entries:
+        assert nova_scanner_kind(entry) == "other"
+        assert cache.is_temp_name(entry) and cache.temp_image(entry) == IMAGE_SHA1
+        assert not entry.endswith((".part", ".converted"))
+        assert os.stat(layout[1] / entry).st_mode & 0o777 == 0o600
+
+
+def test_missing_dirs_are_created_by_the_caller(tmp_path):
+    settings = settings_for(tmp_path)
+    os.mkdir(settings.instances_path)
+    with cache.CacheDir(settings, os.getuid()) as opened:
+        opened.lock_dir_fd()
+    for made in ("_base", "locks"):
+        info = os.stat(os.path.join(settings.instances_path, made))
+        assert info.st_uid == os.getuid() and info.st_mode & 0o777 == 0o755
+
+
+def test_check_mode_creates_nothing(tmp_path):
+    settings = settings_for(tmp_path)
+    os.mkdir(settings.instances_path)
+    with cache.CacheDir(settings, os.getuid(), create=False) as opened:
+        assert opened.fd is None and opened.lstat(IMAGE_SHA1) is None
+        assert list(opened.regular_files(lambda name: True)) == []
+    assert os.listdir(settings.instances_path) == []
+
+
+@pytest.mark.parametrize("subdir", ["_base", "_base_127.0.0.11"])
+def test_a_linked_cache_dir_is_refused_and_its_target_untouched(tmp_path, subdir):
+    settings = settings_for(tmp_path, subdir)
+    os.mkdir(settings.instances_path)
+    target = tmp_path / "root-only"
+    target.mkdir()
+    os.symlink(target, settings.cache_dir)
+    with pytest.raises(cache.CacheError, match="refusing .*%s: it is a symbolic link" % subdir):
+        cache.CacheDir(settings, os.getuid())
+    assert os.listdir(target) == []
+
+
+def test_a_cache_dir_of_another_user_is_refused(layout):
+    with pytest.raises(cache.CacheError, match="owned by uid %d, not by uid 4242" % os.getuid()):
+        cache.CacheDir(layout[0], 4242)
+
+
+def test_a_linked_lock_dir_is_refused(tmp_path):
+    settings = settings_for(tmp_path)
+    os.makedirs(settings.cache_dir)
+    (tmp_path / "elsewhere").mkdir()
+    os.symlink(tmp_path / "elsewhere", os.path.join(settings.instances_path, "locks"))
+    with cache.CacheDir(settings, os.getuid()) as opened:
+        with pytest.raises(cache.CacheError, match="locks: it is a symbolic link"):
+            with opened.lock(IMAGE_SHA1, 1):
+                pytest.fail("locked through a link")
+    assert os.listdir(tmp_path / "elsewhere") == []
+
+
+def test_lock_waits_for_another_process_then_gives_up(cache_dir, layout):
+    path = layout[2] / ("nova-" + IMAGE_SHA1)
     holder = hold_lock(path, 30)
     try:
         with pytest.raises(cache.CacheError, match="held by another process.*lock_timeout"):
-            with cache.NovaLock(path, timeout=0.3, uid=os.getuid(), gid=os.getgid()):
+            with cache_dir.lock(IMAGE_SHA1, 0.3):
                 pytest.fail("took a lock another process holds")
     finally:
         holder.kill()
         holder.wait()
-    with cache.NovaLock(path, timeout=5, uid=os.getuid(), gid=os.getgid()):
+    with cache_dir.lock(IMAGE_SHA1, 5):
         probe = subprocess.run(
             [sys.executable, "-c",
              "import fcntl, sys; fcntl.lockf(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
-             path], capture_output=True, text=True, check=False)
+             str(path)], capture_output=True, text=True, check=False)
         assert probe.returncode != 0 and "Resource temporarily unavailable" in probe.stderr
 
 
-def test_lock_is_taken_once_the_holder_releases_it(tmp_path):
-    path = str(tmp_path / ("nova-" + IMAGE_SHA1))
-    holder = hold_lock(path, 0.5)
-    with cache.NovaLock(path, timeout=30, uid=os.getuid(), gid=os.getgid()):
-        assert holder.poll() is not None or holder.wait(timeout=30) == 0
+def test_lock_file_is_made_as_nova_makes_it(cache_dir, layout):
+    with cache_dir.lock(IMAGE_SHA1, 1):
+        pass
+    info = os.stat(layout[2] / ("nova-" + IMAGE_SHA1))
+    assert info.st_uid == os.getuid() and info.st_mode & 0o777 == 0o644 & ~_umask()
+
+
+def _umask():
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def test_a_lock_removed_while_waiting_is_taken_again_on_the_new_file(cache_dir, layout):
+    path = layout[2] / ("nova-" + IMAGE_SHA1)
+    holder = hold_lock(path, 0.5, unlink=True)
+    with cache_dir.lock(IMAGE_SHA1, 30) as held:
+        assert os.fstat(held._fd).st_ino == os.stat(path).st_ino
     holder.wait()
 
 
-@needs_root
-def test_lock_file_and_dir_are_created_owned_by_nova(tmp_path):
-    path = str(tmp_path / "locks" / ("nova-" + IMAGE_SHA1))
-    with cache.NovaLock(path, timeout=1, uid=4242, gid=4343):
-        pass
-    for created in (path, os.path.dirname(path)):
-        info = os.stat(created)
-        assert (info.st_uid, info.st_gid) == (4242, 4343)
+def test_a_planted_lock_link_is_not_followed(cache_dir, layout, tmp_path):
+    victim_dir = tmp_path / "root-only"
+    victim_dir.mkdir()
+    os.symlink(victim_dir / "created-by-us", layout[2] / ("nova-" + IMAGE_SHA1))
+    with pytest.raises(cache.CacheError, match="lock file .*: it is a symbolic link"):
+        with cache_dir.lock(IMAGE_SHA1, 1):
+            pytest.fail("locked through a link")
+    assert os.listdir(victim_dir) == []
 
 
-@needs_root
-def test_existing_lock_file_keeps_its_owner(tmp_path):
-    path = tmp_path / ("nova-" + IMAGE_SHA1)
-    path.write_text("")
-    os.chown(path, 1111, 1111)
-    with cache.NovaLock(str(path), timeout=1, uid=4242, gid=4343):
-        pass
-    assert os.stat(path).st_uid == 1111
+def test_a_planted_lock_fifo_neither_blocks_nor_locks(cache_dir, layout):
+    os.mkfifo(layout[2] / ("nova-" + IMAGE_SHA1))
+    with pytest.raises(cache.CacheError, match="not a regular file"):
+        with cache_dir.lock(IMAGE_SHA1, 1):
+            pytest.fail("locked a FIFO")
 
 
-@needs_root
-def test_install_is_durable_owned_moded_and_atomic(tmp_path):
-    temp = cache.temp_path(str(tmp_path), IMAGE_SHA1, "download")
-    with open(temp, "wb") as handle:
-        handle.write(b"image data")
-    os.chmod(temp, 0o600)
-    final = str(tmp_path / IMAGE_SHA1)
-    cache.install(temp, final, 4242, 4343, 0o644)
-    info = os.stat(final)
-    assert (info.st_uid, info.st_gid, info.st_mode & 0o777) == (4242, 4343, 0o644)
-    assert not os.path.exists(temp)
-    with open(final, "rb") as handle:
-        assert handle.read() == b"image data"
+def test_install_is_durable_moded_and_atomic(cache_dir, layout):
+    entry, fd = cache_dir.create_temp(IMAGE_SHA1, "download")
+    os.write(fd, b"image data")
+    cache_dir.install(entry, fd, IMAGE_SHA1, 0o644)
+    os.close(fd)
+    final = layout[1] / IMAGE_SHA1
+    assert final.stat().st_mode & 0o777 == 0o644 and final.read_bytes() == b"image data"
+    assert os.listdir(layout[1]) == [IMAGE_SHA1]
 
 
-def test_refresh_restarts_novas_expiry_clock(tmp_path):
-    path = tmp_path / IMAGE_SHA1
-    path.write_bytes(b"x")
-    old = time.time() - 7 * 86400
-    os.utime(path, (old, old))
-    cache.refresh(str(path))
-    assert time.time() - path.stat().st_mtime < 3600
+def test_a_temporary_swapped_for_a_link_is_not_installed(cache_dir, layout, tmp_path):
+    secret = tmp_path / "root-only-file"
+    secret.write_text("secret")
+    secret.chmod(0o600)
+    entry, fd = cache_dir.create_temp(IMAGE_SHA1, "download")
+    os.unlink(layout[1] / entry)
+    os.symlink(secret, layout[1] / entry)
+    with pytest.raises(cache.CacheError, match="replaced while it was written"):
+        cache_dir.install(entry, fd, IMAGE_SHA1, 0o644)
+    cache_dir.discard(entry, fd)
+    assert secret.stat().st_mode & 0o777 == 0o600
+    assert os.path.islink(layout[1] / entry) and not os.path.lexists(layout[1] / IMAGE_SHA1)
 
 
-def test_stale_temps_are_cleaned_and_nothing_else(tmp_path):
+def test_open_regular_refuses_links_and_fifos_without_blocking(cache_dir, layout, tmp_path):
+    (tmp_path / "target").write_text("x")
+    os.symlink(tmp_path / "target", layout[1] / IMAGE_SHA1)
+    os.mkfifo(layout[1] / OTHER_SHA1)
+    with pytest.raises(cache.CacheError, match="symbolic link; left in place"):
+        cache_dir.open_regular(IMAGE_SHA1)
+    with pytest.raises(cache.CacheError, match="not a regular file; left in place"):
+        cache_dir.open_regular(OTHER_SHA1)
+    assert cache_dir.open_regular("missing") is None
+
+
+def test_stale_temps_are_those_nobody_holds_and_nothing_else(cache_dir, layout):
     now = time.time()
-    old = now - cache.STALE_TEMP_AGE - 10
-    stale = os.path.basename(cache.temp_path(str(tmp_path), IMAGE_SHA1, "download"))
-    fresh = os.path.basename(cache.temp_path(str(tmp_path), IMAGE_SHA1, "convert"))
+    held_entry, fd = cache_dir.create_temp(OTHER_SHA1, "download")
+    os.close(fd)
+    stale_entry, fd = cache_dir.create_temp(IMAGE_SHA1, "download")
+    os.close(fd)
+    old_style, young_old_style = ".precache-directio-0011", ".precache-directio-0022"
     novas = [IMAGE_SHA1, IMAGE_SHA1 + "_10", IMAGE_SHA1 + ".part", "swap_512"]
-    for entry in [stale, fresh] + novas:
-        (tmp_path / entry).write_bytes(b"x")
-        os.utime(tmp_path / entry, (old, old) if entry != fresh else (now, now))
-    (tmp_path / ".precache-a-directory").mkdir()
-    os.utime(tmp_path / ".precache-a-directory", (old, old))
-    assert cache.clean_stale_temps(str(tmp_path), now=now) == [stale]
-    assert sorted(os.listdir(tmp_path)) == sorted([fresh, ".precache-a-directory"] + novas)
+    for entry in [old_style, young_old_style] + novas:
+        (layout[1] / entry).write_bytes(b"x")
+    old = now - cache.STALE_TEMP_AGE - 10
+    os.utime(layout[1] / old_style, (old, old))
+    (layout[1] / ".precache-a-directory").mkdir()
+    holder = hold_lock(layout[2] / ("nova-" + OTHER_SHA1), 30)
+    try:
+        removed = cache_dir.clean_stale_temps(now=now)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert sorted(removed) == sorted([stale_entry, old_style])
+    assert sorted(os.listdir(layout[1])) == sorted(
+        [held_entry, young_old_style, ".precache-a-directory"] + novas)
+    assert cache_dir.clean_stale_temps(only=OTHER_SHA1) == [held_entry]
 
 
-def test_clean_stale_temps_without_a_cache_dir(tmp_path):
-    assert cache.clean_stale_temps(str(tmp_path / "missing")) == []
+def test_free_space_check_says_what_and_how_much():
+    cache.check_free_space(10, 1, "/x", "image x")
+    with pytest.raises(cache.CacheError, match=r"not enough space in /x for image x: 1125899906842624 bytes \(1024.0 TiB\) needed, 10 bytes"):
+        cache.check_free_space(10, 1024 ** 5, "/x", "image x")
+    with pytest.raises(cache.CacheError, match=r"8 bytes needed plus a reserve of 4 bytes"):
+        cache.check_free_space(10, 8, "/x", "image x", reserve=4)
 
 
-def test_free_space_check_says_what_and_how_much(tmp_path):
-    cache.check_free_space(str(tmp_path), 1, "image x")
-    with pytest.raises(cache.CacheError, match=r"not enough space in .* for image x: 1125899906842624 bytes \(1024.0 TiB\) needed"):
-        cache.check_free_space(str(tmp_path), 1024 ** 5, "image x")
-
-
-def test_ensure_dir_refuses_a_file_in_the_way(tmp_path):
-    (tmp_path / "locks").write_text("")
-    with pytest.raises(cache.CacheError, match="not a directory"):
-        cache.ensure_dir(str(tmp_path / "locks"), os.getuid(), os.getgid())
+def test_direct_io_probe_leaves_nothing_behind(cache_dir, layout):
+    assert cache_dir.supports_direct_io(IMAGE_SHA1) in (True, False)
+    assert os.listdir(layout[1]) == []

@@ -25,7 +25,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._image_form
     convert_to_raw,
     detect_format,
     inspect_image,
-    supports_direct_io,
+    qcow2_backing_file,
 )
 
 MIB = 1024 * 1024
@@ -337,7 +337,7 @@ def test_qcow2_truncated_after_header(tmp_path, qcow2, qemu):
     # qemu-img reads past the end as zeros: it would take this file for an empty disk.
     path = tmp_path / 'short.qcow2'
     path.write_bytes(read(qcow2, 0, 4096))
-    assert qemu.info(str(path))['format'] == 'qcow2'
+    assert qemu.info(str(path), 'qcow2')['format'] == 'qcow2'
     assert 'the qcow2 file is truncated: its tables end at byte' in refused(qemu, path, 'qcow2')
 
 
@@ -379,13 +379,13 @@ def test_iso_claimed_raw(tmp_path, qemu):
 def test_format_only_qemu_knows(tmp_path, qemu):
     path = tmp_path / 'disk.parallels'
     qemu_img('create', '-f', 'parallels', str(path), '1M')
-    assert detect_format(str(path)) == 'raw'
-    assert 'qemu-img finds a parallels image where raw was expected' in refused(qemu, path, 'raw')
+    assert detect_format(str(path)) == 'parallels'
+    assert 'the header check finds a parallels image' in refused(qemu, path, 'raw')
 
 
 def test_vhd_is_refused_as_nova_does(tmp_path, raw, qemu):
     path = convert(tmp_path, raw, 'vpc', 'disk.vhd')
-    assert 'qemu-img names that format vpc' in refused(qemu, path, 'vhd')
+    assert 'which qemu-img names vpc: Nova compares the names' in refused(qemu, path, 'vhd')
     assert 'finds a vhd image' in refused(qemu, path, 'raw')
 
 
@@ -502,7 +502,7 @@ def test_qemu_info_backing_file_and_data_file(tmp_path, qcow2, qemu):
              str(external), '1M')
     for path, reason in ((overlay, 'qemu-img finds a backing file'),
                          (external, 'qemu-img finds an external data file')):
-        info = qemu.info(str(path))
+        info = qemu.info(str(path), 'qcow2')
         with pytest.raises(ImageFormatError, match=reason):
             _check_qemu_info(info, str(path), 'qcow2', 'qcow2', DEFAULT_VMDK_ALLOWED_TYPES)
 
@@ -510,7 +510,7 @@ def test_qemu_info_backing_file_and_data_file(tmp_path, qcow2, qemu):
 def test_qemu_info_vmdk_extent_in_another_file(tmp_path, sparse_vmdk, qemu):
     other = tmp_path / 'other.vmdk'
     shutil.copy(str(sparse_vmdk), str(other))
-    info = qemu.info(str(other))
+    info = qemu.info(str(other), 'vmdk')
     with pytest.raises(ImageFormatError, match='VMDK extent in another file'):
         _check_qemu_info(info, str(sparse_vmdk), 'vmdk', 'vmdk', DEFAULT_VMDK_ALLOWED_TYPES)
 
@@ -526,17 +526,17 @@ def test_qemu_img_info_runs_under_nova_limits(tmp_path, raw, run_command):
     binary = fake_qemu_img(
         tmp_path, 'printf \'{"format": "raw", "cpu": "%s", "as": "%s", "lc": "%s", '
         '"args": "%s"}\' "$(ulimit -t)" "$(ulimit -v)" "$LC_ALL" "$*"')
-    info = QemuImg(run_command, binary).info(str(raw))
+    info = QemuImg(run_command, binary).info(str(raw), 'raw')
     assert (info['cpu'], info['as'], info['lc']) == ('30', str(2 * 1024 * 1024), 'C')
-    assert info['args'] == 'info --output=json --force-share ' + str(raw)
-    info = QemuImg(run_command, binary, cpu_time=5, address_space=512 * MIB).info(str(raw))
+    assert info['args'] == 'info -f raw --output=json --force-share ' + str(raw)
+    info = QemuImg(run_command, binary, cpu_time=5, address_space=512 * MIB).info(str(raw), 'raw')
     assert (info['cpu'], info['as']) == ('5', str(512 * 1024))
 
 
 def test_qemu_img_stopped_by_its_limits(qcow2, run_command):
     # 16 MiB of address space is too little for qemu-img to run at all.
     with pytest.raises(ImageFormatError) as error:
-        QemuImg(run_command, address_space=16 * MIB).info(str(qcow2))
+        QemuImg(run_command, address_space=16 * MIB).info(str(qcow2), 'qcow2')
     assert '30 s CPU time, 16 MiB address space' in str(error.value)
 
 
@@ -547,7 +547,7 @@ def test_qemu_img_stopped_by_its_limits(qcow2, run_command):
 ])
 def test_qemu_img_output_problems(tmp_path, raw, body, reason, run_command):
     with pytest.raises(ImageFormatError) as error:
-        QemuImg(run_command, fake_qemu_img(tmp_path, body)).info(str(raw))
+        QemuImg(run_command, fake_qemu_img(tmp_path, body)).info(str(raw), 'raw')
     assert reason in str(error.value)
 
 
@@ -568,7 +568,7 @@ def test_conversion_keeps_the_data(tmp_path, raw, fmt, options, qemu):
     source = convert(tmp_path, raw, fmt, 'source.' + fmt, *options)
     target = tmp_path / 'target.raw'
     inspected = inspect_image(str(source), fmt, qemu)
-    result = convert_to_raw(str(source), str(target), inspected['format'], qemu)
+    result = convert_to_raw(str(source), str(target), inspected, qemu, 'writeback')
     assert (result['format'], result['detected'], result['virtual_size']) == ('raw', 'raw', SIZE)
     assert result['cache_mode'] in ('none', 'writeback')
     assert same_data(raw, target)
@@ -579,20 +579,22 @@ def test_conversion_keeps_the_data(tmp_path, raw, fmt, options, qemu):
 def test_conversion_result_must_be_raw(tmp_path, qcow2, qemu):
     # A qcow2 whose disk is itself a qcow2 file: once converted, qemu would read a qcow2.
     nested = convert(tmp_path, qcow2, 'qcow2', 'nested.qcow2')
-    assert inspect_image(str(nested), 'qcow2', qemu)['format'] == 'qcow2'
+    inspected = inspect_image(str(nested), 'qcow2', qemu)
+    assert inspected['format'] == 'qcow2'
     with pytest.raises(ImageFormatError, match='Converted to raw, but format is now qcow2'):
-        convert_to_raw(str(nested), str(tmp_path / 'target.raw'), 'qcow2', qemu)
+        convert_to_raw(str(nested), str(tmp_path / 'target.raw'), inspected, qemu, 'writeback')
 
 
 def test_conversion_result_must_pass_nova_checks(tmp_path, raw, qemu):
     patch(raw, 0, mbr(partition(boot=0x12)))
     source = convert(tmp_path, raw, 'qcow2', 'source.qcow2')
     with pytest.raises(ImageFormatError, match='invalid boot flag'):
-        convert_to_raw(str(source), str(tmp_path / 'target.raw'), 'qcow2', qemu)
+        convert_to_raw(str(source), str(tmp_path / 'target.raw'),
+                       inspect_image(str(source), 'qcow2', qemu), qemu, 'writeback')
 
 
 def test_conversion_command_line(tmp_path, raw, run_command):
-    # A qemu-img that records how it is called: the cache mode follows the target's O_DIRECT.
+    # A qemu-img that records how it is called, always with the format given.
     record = tmp_path / 'args.json'
     binary = tmp_path / 'recording-qemu-img'
     binary.write_text(
@@ -601,21 +603,83 @@ def test_conversion_command_line(tmp_path, raw, run_command):
         '    open(%r, "w").write(json.dumps(sys.argv[1:]))\n'
         '    shutil.copy(sys.argv[-2], sys.argv[-1])\n' % (sys.executable, SIZE, str(record)))
     binary.chmod(0o755)
-    target = tmp_path / 'target' / 'disk.raw'
-    target.parent.mkdir()
-    result = convert_to_raw(str(raw), str(target), 'qcow2', QemuImg(run_command, str(binary)))
-    mode = 'none' if supports_direct_io(str(target.parent)) else 'writeback'
-    assert result['cache_mode'] == mode
-    assert json.loads(record.read_text()) == ['convert', '-t', mode, '-O', 'raw', '-f', 'qcow2',
+    target = tmp_path / 'target.raw'
+    result = convert_to_raw(str(raw), str(target), {'format': 'qcow2', 'virtual_size': SIZE},
+                            QemuImg(run_command, str(binary)), 'none')
+    assert result['cache_mode'] == 'none'
+    assert json.loads(record.read_text()) == ['convert', '-t', 'none', '-O', 'raw', '-f', 'qcow2',
                                               str(raw), str(target)]
 
 
 def test_conversion_failure(tmp_path, qcow2, qemu):
     with pytest.raises(ImageFormatError, match='Unable to convert image to raw'):
-        convert_to_raw(str(qcow2), str(tmp_path / 'target.raw'), 'vmdk', qemu)
+        convert_to_raw(str(qcow2), str(tmp_path / 'target.raw'),
+                       {'format': 'vmdk', 'virtual_size': SIZE}, qemu, 'writeback')
 
 
-def test_direct_io_probe_leaves_nothing_behind(tmp_path):
-    assert supports_direct_io(str(tmp_path)) in (True, False)
-    assert os.listdir(str(tmp_path)) == []
-    assert supports_direct_io(str(tmp_path / 'missing')) is False
+def test_a_watch_that_raises_stops_the_conversion(tmp_path, raw, run_command):
+    binary = fake_qemu_img(tmp_path, 'sleep 30')
+    calls = []
+
+    def watch():
+        calls.append(1)
+        raise RuntimeError('below the reserve')
+    with pytest.raises(RuntimeError, match='below the reserve'):
+        QemuImg(run_command, binary).convert(str(raw), str(tmp_path / 't'), 'qcow2', 'none',
+                                             watch, interval=0.05)
+    assert calls == [1]
+
+
+def test_qemu_img_reads_the_checked_file_through_its_descriptor(tmp_path, qcow2, qemu):
+    fd = os.open(str(qcow2), os.O_RDONLY)
+    try:
+        qcow2.rename(tmp_path / 'renamed')
+        path = '/proc/self/fd/%d' % fd
+        assert inspect_image(path, 'qcow2', qemu)['format'] == 'qcow2'
+        assert qemu.data_size(path, 'qcow2') == SIZE - 64 * 1024
+    finally:
+        os.close(fd)
+
+
+def test_data_size_counts_data_not_the_virtual_size(tmp_path, qemu):
+    sparse = tmp_path / 'huge.qcow2'
+    qemu_img('create', '-f', 'qcow2', str(sparse), '1P')
+    assert qemu.data_size(str(sparse), 'qcow2') == 0
+    assert inspect_image(str(sparse), 'qcow2', qemu)['virtual_size'] == 1024 ** 5
+
+
+def test_qcow2_backing_file_is_read_from_the_header(tmp_path, qcow2):
+    overlay = tmp_path / 'overlay.qcow2'
+    qemu_img('create', '-f', 'qcow2', '-b', str(qcow2), '-F', 'qcow2', str(overlay))
+    assert qcow2_backing_file(str(overlay)) == str(qcow2)
+    assert qcow2_backing_file(str(qcow2)) is None
+    with pytest.raises(ImageFormatError, match='not a qcow2 image'):
+        qcow2_backing_file(__file__)
+
+
+# VMDK descriptors as qemu's probe and oslo's inspector find them; a FIFO as the extent would
+# block a probing qemu-img for ever.
+@pytest.mark.parametrize('head', [
+    b'#' + bytes(range(1, 10)) + b'\xff\xfe binary comment\nversion=1\n'
+    b'createType="monolithicFlat"\nRW 1 FLAT "/run/fifo" 0\n',
+    b'# Disk DescriptorFile\n   \nversion=2\r\n',
+    bytes(1024) + b'createType="vmfs"\n',
+])
+def test_vmdk_descriptors_are_found_as_qemu_and_oslo_find_them(tmp_path, head, qemu):
+    path = tmp_path / 'image.raw'
+    path.write_bytes(head + bytes(SIZE))
+    assert detect_format(str(path)) == 'vmdk'
+    assert 'VMDK' in refused(qemu, path, 'raw')
+
+
+@pytest.mark.parametrize('head', [
+    b'some notes\nversion=1\n',
+    b'\nversion=1\n',
+    bytes(5000) + b'createType="vmfs"\n',
+    b'# comment\nversion=4\n',
+])
+def test_text_that_neither_qemu_nor_oslo_calls_vmdk_is_raw(tmp_path, head, qemu):
+    path = tmp_path / 'image.raw'
+    path.write_bytes(head + bytes(SIZE))
+    assert detect_format(str(path)) == 'raw'
+    assert inspect_image(str(path), 'raw', qemu)['format'] == 'raw'

@@ -40,6 +40,8 @@ def served(tmp_path):
 
 
 def run(args, check_mode=False):
+    # As the tests' own user: the drop to another user is tested in test_run_as.
+    args = dict({"owner": str(os.getuid()), "group": str(os.getgid())}, **args)
     return run_module(cache_image.main, args, check_mode=check_mode, diff=True)
 
 

@@ -50,8 +50,8 @@ def host(tmp_path):
 @pytest.mark.parametrize("check_mode", [False, True])
 def test_reports_use_expiry_and_names(host, check_mode):
     outcome = run_module(image_cache_info.main, {
-        "nova_conf": [host[1]], "images": [{"id": IMAGE_ID, "name": "cirros"}, "missing-id"]},
-        check_mode=check_mode)
+        "nova_conf": [host[1]], "images": [{"id": IMAGE_ID, "name": "cirros"}, "missing-id"],
+        "owner": str(os.getuid()), "group": str(os.getgid())}, check_mode=check_mode)
     assert not outcome.failed, outcome.result["msg"]
     result = outcome.result
     files = {f["name"]: f for f in result["files"]}
@@ -73,6 +73,7 @@ def test_unknown_nova_conf_fails_clearly(tmp_path):
 
 
 def test_image_without_id_fails_clearly(host):
-    outcome = run_module(image_cache_info.main, {"nova_conf": [host[1]],
-                                                 "images": [{"name": "cirros"}]})
+    outcome = run_module(image_cache_info.main, {
+        "nova_conf": [host[1]], "images": [{"name": "cirros"}], "owner": str(os.getuid()),
+        "group": str(os.getgid())})
     assert outcome.failed and "has no id" in outcome.result["msg"]
