@@ -209,7 +209,9 @@ class ImageCacher:
             record.update(action=UNSUPPORTED, path=None, msg=unsupported,
                           store=self.settings.images_rbd_glance_store_name or None)
             return
-        _check_container_format(image.get("container_format") or "bare")
+        problem = container_format_problem(image.get("container_format") or "bare")
+        if problem:
+            raise cache.CacheError(problem)
         present = self.cache_dir.lstat(name) is not None
         if not self.download_missing and not present:
             record.update(action=SKIPPED, msg=NOT_CACHED)
@@ -326,13 +328,14 @@ class ImageCacher:
         record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
 
-def _check_container_format(container_format):
+def container_format_problem(container_format):
+    """Why Nova would not cache an image of this container_format, or None when it would."""
     if container_format in CACHEABLE_CONTAINER_FORMATS:
-        return
+        return None
     reason = REFUSED_CONTAINER_FORMATS.get(
         container_format, "not a container format Nova knows (it caches %s)"
         % ", ".join(CACHEABLE_CONTAINER_FORMATS))
-    raise cache.CacheError("container_format %s is refused: %s" % (container_format, reason))
+    return "container_format %s is refused: %s" % (container_format, reason)
 
 
 def _evicted_message(evicted, verb):

@@ -17,7 +17,7 @@ import re
 import traceback
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
-    CACHEABLE_CONTAINER_FORMATS)
+    container_format_problem)
 
 try:
     import jmespath
@@ -30,8 +30,8 @@ else:
 # Glance disk formats whose content Nova's libvirt driver inspects and then boots from a cached
 # base file, and that cache_image inspects the same way (see _image_format.py). Not vhd: qemu
 # names it vpc, Nova compares the names literally and refuses every VHD image. Not ploop (not
-# inspected; Virtuozzo only). The AMI family (ami, aki, ari) is accepted by cache_image but
-# comes in ami/aki/ari containers, which are not cached: allow it explicitly for bare ones.
+# inspected; Virtuozzo only). The AMI family (ami, aki, ari), which cache_image caches as Nova
+# does, is left for operators to allow explicitly.
 DEFAULT_DISK_FORMATS = ("raw", "qcow2", "vmdk", "vdi", "vhdx", "iso")
 
 # The fields of a plan record, the image fields cache_image consumes, plus `stores`.
@@ -97,7 +97,7 @@ def _label(record):
     return "image %s%s" % (record["id"], " (%s)" % record["name"] if record.get("name") else "")
 
 
-def check_image(record, allowed_disk_formats, container_formats=CACHEABLE_CONTAINER_FORMATS):
+def check_image(record, allowed_disk_formats):
     """Why the image (a Glance record) cannot be cached, as a list of reasons; [] when it can."""
     reasons = []
     status = record.get("status")
@@ -110,11 +110,9 @@ def check_image(record, allowed_disk_formats, container_formats=CACHEABLE_CONTAI
     if disk_format not in allowed_disk_formats:
         reasons.append("disk_format %s is not allowed (allowed: %s)" % (
             disk_format, ", ".join(allowed_disk_formats)))
-    container_format = record.get("container_format")
-    if container_format not in container_formats:
-        reasons.append(
-            "container_format %s: only %s images are cached, the disk itself as Nova's libvirt "
-            "driver boots it" % (container_format, ", ".join(container_formats)))
+    problem = container_format_problem(record.get("container_format"))
+    if problem:
+        reasons.append(problem)
     return reasons
 
 

@@ -228,21 +228,23 @@ def test_the_default_disk_formats_are_those_nova_inspects_and_boots():
     assert DEFAULT_DISK_FORMATS == ("raw", "qcow2", "vmdk", "vdi", "vhdx", "iso")
 
 
-@pytest.mark.parametrize("container_format", ["ovf", "ami", "compressed", "docker", None])
-def test_only_bare_containers_pass(container_format):
+@pytest.mark.parametrize("container_format", ["bare", "ovf", "ami", "aki", "ari"])
+def test_the_containers_nova_caches_pass(container_format):
+    assert check_image(glance_record(image(1, container_format=container_format)),
+                       DEFAULT_DISK_FORMATS) == []
+
+
+@pytest.mark.parametrize("container_format", ["compressed", "docker", "ova", None])
+def test_containers_nova_does_not_cache_are_refused_with_the_reason(container_format):
     reasons = check_image(glance_record(image(1, container_format=container_format)),
                           DEFAULT_DISK_FORMATS)
     assert len(reasons) == 1
-    assert reasons[0].startswith("container_format %s: only bare images" % container_format)
-
-
-def test_the_container_formats_are_those_cache_image_caches():
-    assert _image_plan.CACHEABLE_CONTAINER_FORMATS == ("bare",)
+    assert reasons[0].startswith("container_format %s is refused: " % container_format)
 
 
 def test_every_problem_is_reported_at_once():
     queued = image(3, "queued", status="queued", size=None, checksum=None, disk_format=None)
-    ovf = image(4, "ovf", container_format="ovf", disk_format="vhd")
+    ovf = image(4, "ovf", container_format="docker", disk_format="vhd")
     chooser = planner(image(1, "twin"), image(2, "twin"), queued, ovf)
     chooser.select_references(["twin", "missing", "queued", "ovf"])
     with pytest.raises(PlanError) as raised:
@@ -256,7 +258,7 @@ def test_every_problem_is_reported_at_once():
         "status queued: no data was uploaded to it; disk_format None is not allowed "
         "(allowed: raw, qcow2, vmdk, vdi, vhdx, iso)")
     assert "disk_format vhd" in found["image %s (ovf) (images)" % ovf.glance["id"]]
-    assert "container_format ovf" in found["image %s (ovf) (images)" % ovf.glance["id"]]
+    assert "container_format docker" in found["image %s (ovf) (images)" % ovf.glance["id"]]
     assert str(raised.value).startswith("4 problems with the image selection: 'twin' (images): "
                                         "ambiguous name")
     by_reference = {p["reference"]: p for p in raised.value.problems}

@@ -55,7 +55,7 @@ def main_create():
     make("empty", "pv-empty-%s" % run, b"")
     make("deactivated", "pv-deactivated-%s" % run, data(96 * KIB), deactivate=True,
          tags=critical)
-    make("ovf", "pv-ovf-%s" % run, data(96 * KIB), container_format="ovf")
+    make("ovf", "pv-docker-%s" % run, data(96 * KIB), container_format="docker")
     make("private", "pv-private-%s" % run, data(96 * KIB), visibility="private")
     json.dump({"run": run, "images": created, "project_ids": {
         "admin": admin.current_project_id,
