@@ -55,9 +55,9 @@ _VMDK_DESC_MAX = _MIB - 1
 _VMDK_SUBFORMATS = ('monolithicsparse', 'streamoptimized')
 _VMDK_EXTENT_ACCESS = ('rw', 'rdonly', 'noaccess')
 
-# Run by the Python running this module: set the limits, then become qemu-img. Done in a
-# fresh process rather than a preexec_fn, which is unsafe while other threads run (the
-# download overlaps I/O and hashing in threads); oslo.concurrency's prlimit works this way too.
+# Where util-linux's prlimit is missing: run by the Python running this module, set the limits,
+# then become qemu-img. A fresh process rather than a preexec_fn, which is unsafe while other
+# threads run; oslo.concurrency's prlimit works this way too.
 _LIMITED_EXEC = """
 import os, resource, sys
 for res, value in ((resource.RLIMIT_CPU, int(sys.argv[1])), (resource.RLIMIT_AS, int(sys.argv[2]))):
@@ -528,14 +528,30 @@ class QemuImg:
                 'normally have' % self.binary)
         return path
 
+    def _limited_command(self, *args):
+        """qemu-img with ``args`` under Nova's CPU time and address space limits.
+
+        util-linux's prlimit sets them; without it, the Python running this module does (which
+        Nova's user may not be allowed to run from, say, a venv in root's home).
+        """
+        prlimit = shutil.which('prlimit')
+        if prlimit:
+            return [prlimit, '--cpu=%d' % self.cpu_time, '--as=%d' % self.address_space,
+                    self.require()] + list(args)
+        return [sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
+                str(self.address_space), self.require()] + list(args)
+
     def _limited(self, what, fmt, path):
         """``qemu-img <what> -f fmt --output=json path`` under Nova's limits, parsed."""
-        rc, out, err = self._run_command(
-            [sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
-             str(self.address_space), self.require(), what, '-f', fmt, '--output=json']
-            + (['--force-share'] if what == 'info' else []) + [path],
-            environ_update=_C_LOCALE, expand_user_and_vars=False,
-            errors='surrogate_then_replace', pass_fds=_passed_fds([path]))
+        try:
+            rc, out, err = self._run_command(
+                self._limited_command(what, '-f', fmt, '--output=json', *(
+                    ['--force-share', path] if what == 'info' else [path])),
+                environ_update=_C_LOCALE, expand_user_and_vars=False,
+                errors='surrogate_then_replace', pass_fds=_passed_fds([path]),
+                handle_exceptions=False)
+        except OSError as exc:
+            raise ImageFormatError('cannot run qemu-img %s: %s' % (what, exc)) from None
         limits = '%d s CPU time, %d MiB address space' % (self.cpu_time,
                                                           self.address_space // _MIB)
         if rc < 0:
@@ -566,9 +582,7 @@ class QemuImg:
         an image of a million extents costs no memory.
         """
         process = subprocess.Popen(  # pylint: disable=consider-using-with
-            [sys.executable, '-I', '-S', '-c', _LIMITED_EXEC, str(self.cpu_time),
-             str(self.address_space), self.require(), 'map', '-f', fmt, '--output=json', path],
-            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            self._limited_command('map', '-f', fmt, '--output=json', path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=dict(os.environ, **_C_LOCALE), pass_fds=_passed_fds([path]))
         total = 0
         with process:

@@ -57,6 +57,10 @@ def _prctl(option, value):
 
 
 def _become(uid, gid, groups):
+    # Only the pipe carries the result: nothing may reach the module's stdout from here.
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+    os.close(devnull)
     os.setgroups(groups)
     os.setresgid(gid, gid, gid)
     os.setresuid(uid, uid, uid)
