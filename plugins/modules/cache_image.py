@@ -134,7 +134,7 @@ options:
         to it.
       - Default the owner of the cache dir (or of the instances dir when the cache dir does not
         exist yet). A link there is followed only when root made it, and a root-owned dir is
-        refused: give the user instead.
+        refused: give the user instead. V(root) is used only when given here.
     type: str
   group:
     description:

@@ -1,7 +1,8 @@
 """Real test images in the test bed's Glance: upload them and print a plan, or delete them.
 
 `testbed_images.py CONFIG publish NAME:FORMAT:VIRTUAL_MIB:DATA_MIB ...` uploads one image per
-spec (random data inside a larger virtual disk, converted with qemu-img) and prints JSON: the
+spec (random data inside a larger virtual disk, converted with qemu-img; `NAME:FORMAT:file=PATH`
+uploads that file as it is, a hostile one say) and prints JSON: the
 plan of each by NAME (shaped as validate_images returns it), `expected_raw_sha512` (id -> the
 sha512 of the raw disk, what a host caches after a conversion to raw), the Glance endpoint and
 a token of the demo user. `testbed_images.py CONFIG delete FILE` deletes the images of such an
@@ -42,9 +43,12 @@ def publish(config_path, specs):
     plan, expected = {}, {}
     with tempfile.TemporaryDirectory() as workdir:
         for spec in specs:
-            key, disk_format, virtual, data = spec.split(":")
-            path, raw_sha512 = make_image(workdir, disk_format, int(virtual) * MIB,
-                                          int(data) * MIB)
+            key, disk_format, virtual, *data = spec.split(":")
+            if virtual.startswith("file="):
+                path, raw_sha512, virtual = virtual[len("file="):], None, "0"
+            else:
+                path, raw_sha512 = make_image(workdir, disk_format, int(virtual) * MIB,
+                                              int(data[0]) * MIB)
             image = admin.image.create_image(
                 name="precache-test-%s-%s" % (key, uuid.uuid4().hex[:6]), filename=path,
                 disk_format=disk_format, container_format="bare", visibility="public",
@@ -52,7 +56,7 @@ def publish(config_path, specs):
             image = admin.image.get_image(image)
             plan[key] = {
                 "id": image.id, "name": image.name, "size": image.size,
-                "virtual_size": image.virtual_size or int(virtual) * MIB,
+                "virtual_size": image.virtual_size or int(virtual) * MIB or None,
                 "disk_format": image.disk_format, "container_format": image.container_format,
                 "checksum": image.checksum, "os_hash_algo": image.hash_algo,
                 "os_hash_value": image.hash_value,

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# The module run as root, as operators run it, on hosts whose nova user (uid 999, and Kolla's
+# 42436) plants links in the tree it owns, and against images a tenant crafted.
+set -euo pipefail
+
+config=../../integration_config.yml
+inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
+images=../setup_testbed/files/testbed_images.py
+work=$(mktemp -d)
+# Root-only, outside every host's private mounts, so every host sees the same one.
+attack=$(mktemp -d /root/precache-attack-XXXXXX)
+fifo=$attack/fifo
+cleanup() {
+    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
+    rm -rf "$work" "$attack"
+}
+trap cleanup EXIT
+mkfifo -m 0600 "$fifo"
+python files/hostile.py "$work" "$fifo"
+cp "$work/fifo.raw" "$attack/descriptor.raw"
+python "$images" "$config" publish raw:raw:16:4 fifo:raw:"file=$work/fifo.raw" \
+    bomb:qcow2:"file=$work/bomb.qcow2" huge:qcow2:"file=$work/huge.qcow2" \
+    slow:raw:"file=$work/slow.raw" > "$work/plan.json"
+
+ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" attacks.yml -e "@$work/plan.json" \
+    -e "attack_dir=$attack" "$@"
+# Nothing was ever created, moded or chowned in the root-only places the links pointed to.
+[ "$(find "$attack" -mindepth 1 -newer "$attack/descriptor.raw" | wc -l)" = 0 ]
+[ "$(stat -c '%u %a' "$fifo")" = "0 600" ]
