@@ -127,7 +127,7 @@ class SpacePolicy:
 
     def before_download(self, image, convert):
         needed = image.get("size") or 0
-        if convert and self.check == "virtual":
+        if convert and self.check == "virtual" and image.get("disk_format") != "raw":
             needed += image.get("virtual_size") or 0
         return needed
 
@@ -327,6 +327,7 @@ class ImageCacher:
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
+
 
 def container_format_problem(container_format):
     """Why Nova would not cache an image of this container_format, or None when it would."""

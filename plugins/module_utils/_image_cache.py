@@ -210,8 +210,8 @@ class CacheDir:
         except FileNotFoundError:
             return None
         except OSError as err:
-            raise CacheError("%s: %s; left in place" % (self.file_path(entry),
-                                                       _describe_error(err))) from None
+            raise CacheError("%s: %s; left in place"
+                             % (self.file_path(entry), _describe_error(err))) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise CacheError("%s exists but is not a regular file; left in place"

@@ -581,7 +581,8 @@ class QemuImg:
         Summed from ``qemu-img map`` line by line as it prints, under Nova's limits, so that
         an image of a million extents costs no memory.
         """
-        process = subprocess.Popen(  # pylint: disable=consider-using-with
+        # run_command can neither stream a command's output nor watch it while it runs.
+        process = subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
             self._limited_command('map', '-f', fmt, '--output=json', path), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
             env=dict(os.environ, **_C_LOCALE), pass_fds=_passed_fds([path]))
         total = 0
@@ -602,7 +603,8 @@ class QemuImg:
         ``watch``, called every ``interval`` seconds while it runs, may raise to stop it: the
         conversion is then killed and the exception passes on.
         """
-        process = subprocess.Popen(  # pylint: disable=consider-using-with
+        # run_command can neither stream a command's output nor watch it while it runs.
+        process = subprocess.Popen(  # pylint: disable=consider-using-with,ansible-bad-function
             [self.require(), 'convert', '-t', cache_mode, '-O', 'raw', '-f', src_format, src,
              dst], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
             env=dict(os.environ, **_C_LOCALE), pass_fds=_passed_fds([src, dst]))

@@ -31,7 +31,7 @@ description:
     every C(qemu-img) run, the install, the refresh and eviction, runs in a process that holds
     only the uid, gid and groups of the cache dir's owner (the user nova-compute runs as, or
     O(owner)/O(group)) and no capabilities; nothing in that tree is followed through a link.
-    Run as that user itself (C(become: false)) the module works too.
+    Run as that user itself (with C(become) off) the module works too.
   - Our own temporary files that no running C(cache_image) holds (left by a killed run) are
     removed at once.
 extends_documentation_fragment:
@@ -134,7 +134,7 @@ options:
         to it.
       - Default the owner of the cache dir (or of the instances dir when the cache dir does not
         exist yet). A link there is followed only when root made it, and a root-owned dir is
-        refused: give the user instead. V(root) is used only when given here.
+        refused, so give the user instead. V(root) is used only when given here.
     type: str
   group:
     description:

@@ -67,7 +67,7 @@ options:
     type: str
 notes:
   - Instance disks are read as Nova's user, with the format their C(disk.info) records (else our
-    own header check finds it): a raw disk, whose first bytes the guest writes, is never handed
+    own header check finds it). A raw disk, whose first bytes the guest writes, is never handed
     to C(qemu-img), and a qcow2 disk's backing file is read from its header.
   - Runs with Python 3.9 or later and nothing but the standard library.
   - Instances whose disks are not backed by a base file (C([libvirt] images_type) V(raw) or
