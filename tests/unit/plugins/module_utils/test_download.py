@@ -708,6 +708,19 @@ def test_a_silent_server_fails_at_the_minimum_rate_before_the_timeout(server, tm
     assert seconds < 3
 
 
+def test_a_tls_handshake_that_never_ends_fails_at_the_minimum_rate(tmp_path):
+    # The guard holds the socket from before the TLS handshake: a server that never answers
+    # it is ended by the rate, well before the (long) timeout.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = "https://127.0.0.1:%d/v2/images/abc/file" % silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(DownloadError, match=r"^reading %s at 0 bytes was too slow: 0 bytes "
+                                                % re.escape(url)):
+            _get(url, tmp_path / "image", timeout=10, retries=0, validate_certs=False,
+                 min_rate="1K", min_rate_time=0.5)
+    assert time.monotonic() - started < 5
+
+
 def test_a_trickle_is_retried_but_never_counts_as_progress(server, tmp_path, sleeps):
     # Every attempt resumes a few bytes further: a retry count that restarted would never end.
     server.plans = [{"trickle": 0.05}]
