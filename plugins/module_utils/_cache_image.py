@@ -39,6 +39,12 @@ REFUSED_CONTAINER_FORMATS = {
                   "boot from it",
 }
 NOT_CACHED = "not cached here, and download_missing is false"
+# The message for what the download could check (its result's `verified`).
+_VERIFIED = {
+    "hash": "%(hash_algo)s verified",
+    "size": "size verified only: Glance has no hash of this image",
+    None: "nothing verified: Glance gives neither a size nor a hash (allow_unverified)",
+}
 # The download's writes check the free space this often.
 _SPACE_CHECK_BYTES = 64 * 1024 * 1024
 
@@ -263,21 +269,13 @@ class ImageCacher:
         finally:
             os.close(fd)
 
-    def _verification(self, image):
-        """What the download can check, or CacheError when nothing and that is not allowed."""
-        if image.get("os_hash_value") or image.get("checksum"):
-            return None
-        if image.get("size") is not None:
-            return "size verified only: Glance has no hash of this image"
-        if not self.allow_unverified:
+    def _download(self, image, name, record):
+        if (image.get("size") is None and not (image.get("os_hash_value") or image.get("checksum"))
+                and not self.allow_unverified):
             raise cache.CacheError(
                 "Glance gives neither a size nor a hash of it, so a cut or altered download "
                 "could not be told from the image: refused; set allow_unverified to cache it "
                 "anyway")
-        return "nothing verified: Glance gives neither a size nor a hash (allow_unverified)"
-
-    def _download(self, image, name, record):
-        caveat = self._verification(image)
         cache_dir, space = self.cache_dir, self.space
         cache.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
                                cache_dir.path, "this image", space.reserve)
@@ -322,7 +320,7 @@ class ImageCacher:
             done.append("%d attempts" % fetched["attempts"])
         if fetched["bytes_resumed"]:
             done.append("resumed: %s not fetched again" % format_bytes(fetched["bytes_resumed"]))
-        done.append(caveat or "%s verified" % fetched["hash_algo"])
+        done.append(_VERIFIED[fetched["verified"]] % fetched)
         if info.get("cache_mode"):
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,

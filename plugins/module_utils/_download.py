@@ -9,9 +9,13 @@ Glance's sha512 on the fly costs little throughput. Size and hash (``os_hash_alg
 ``os_hash_value``, else the md5 ``checksum``) are verified as the data streams; connection
 errors, timeouts and 5xx answers are retried with jittered exponential backoff, resuming with
 an HTTP Range request where the broken transfer stopped; an optional token bucket caps the
-rate. Header values (the X-Auth-Token) never appear in an error message.
+rate, and a minimum rate over a window (curl's --speed-limit/--speed-time) ends a transfer that a
+broken or hostile server trickles. Header values (the X-Auth-Token) and the URL's query string
+and user info never appear in an error message.
 """
 
+import collections
+import contextlib
 import hashlib
 import http.client
 import queue
@@ -21,7 +25,7 @@ import socket
 import ssl
 import threading
 import time
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import (
     format_bytes, parse_size)
@@ -39,6 +43,15 @@ _MIN_READ_SIZE = 64 * 1024
 _BACKOFF_BASE = 1.0
 _BACKOFF_CAP = 30.0
 _USER_AGENT = "openstack_ops.precache"
+# A transfer slower than this (4.5 hours a GiB) holds Nova's lock on the image for hours; a
+# working link, even a rate-limited WAN to an edge site, is far faster. The window rides out
+# the pauses of a working Glance (a store reconnecting, TCP retransmits) and is half the
+# default timeout.
+DEFAULT_MIN_RATE = 64 * 1024
+DEFAULT_MIN_RATE_TIME = 30
+# The minimum rate's watchdog looks at the transfer this often (at most; short windows more).
+_GUARD_TICK = 1.0
+_ERROR_PAGE_READ = 4096
 
 # Indirections that tests replace with a virtual clock.
 _monotonic = time.monotonic
@@ -58,29 +71,44 @@ class DownloadError(Exception):
         self.retryable = retryable
 
 
+class _TooSlow(DownloadError):
+    """An attempt fell below the minimum rate: retried, but it never counts as progress."""
+
+    def __init__(self, msg):
+        super().__init__(msg, retryable=True)
+
+
 def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=None,
              checksum=None, timeout=60, retries=3, rate_limit=None, validate_certs=True,
-             ca_cert=None, client_cert=None, client_key=None, chunk_size=DEFAULT_CHUNK_SIZE):
+             ca_cert=None, client_cert=None, client_key=None, chunk_size=DEFAULT_CHUNK_SIZE,
+             min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME):
     """Stream ``url`` into ``fileobj`` and verify it; return what was done.
 
     ``fileobj`` is a binary file open for writing (a new, empty one is best); its content is
     replaced. On any error the file holds partial or unverified data and the caller must
     discard it. ``retries`` is how many failed attempts in a row are retried; an attempt that
-    got further than any before it starts the count again. ``rate_limit`` is bytes per second
-    (an int or a size such as ``50M``); ``None`` or 0 means no limit.
+    got further than any before it starts the count again, unless it failed as too slow.
+    ``rate_limit`` is bytes per second (an int or a size such as ``50M``); ``None`` or 0 means
+    no limit. An attempt fails when the bytes it received over any ``min_rate_time`` seconds,
+    counted from its request, fall below ``min_rate`` bytes per second (an int or a size);
+    ``None`` or 0 turns that check off.
 
     Returns a dict: ``size`` (bytes in the file), ``bytes_transferred`` (received in all
     attempts, discarded restarts included), ``bytes_resumed`` (not fetched again thanks to
     Range requests), ``attempts``, ``seconds``, ``hash_algo`` and ``hash_value`` (the digest
-    verified, or None when the image has no hash).
+    verified, or None when the image has no hash), and ``verified``: ``"hash"`` (the hash, and
+    the size when it was given), ``"size"`` (only the given size) or None (nothing could be
+    checked: a body cut short by a closed connection would go unnoticed).
     """
     target = _Target(url, headers, timeout, _ssl_context(url, validate_certs, ca_cert,
                                                          client_cert, client_key))
     algo, expected_digest, hasher = _verifier(hash_algo, hash_value, checksum)
-    try:
-        rate = parse_size(rate_limit) if rate_limit else 0
-    except ValueError as err:
-        raise DownloadError("rate_limit: %s" % err) from None
+    rate = _rate_option("rate_limit", rate_limit)
+    guard = _RateGuard(_rate_option("min_rate", min_rate), min_rate_time)
+    if rate and rate < guard.rate:
+        raise DownloadError("rate_limit %s/s is below min_rate %s/s, so every transfer would "
+                            "fail as too slow; raise rate_limit or lower min_rate"
+                            % (_format_rate(rate), _format_rate(guard.rate)))
     if chunk_size < _MIN_READ_SIZE:
         raise DownloadError("chunk_size must be at least %d bytes" % _MIN_READ_SIZE)
     read_size = chunk_size
@@ -94,7 +122,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         # Only a file with content: ext4 pushes a truncated file's data to disk on close.
         fileobj.seek(0)
         fileobj.truncate()
-    transfer = _Transfer(target, size, _Pipeline(fileobj, hasher, chunk_size), read_size, limiter)
+    transfer = _Transfer(target, size, _Pipeline(fileobj, hasher, chunk_size), read_size, limiter,
+                         guard)
     try:
         transfer.run(retries)
         transfer.pipeline.drain()
@@ -119,7 +148,26 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         "seconds": round(_monotonic() - started, 3),
         "hash_algo": algo,
         "hash_value": digest,
+        "verified": "hash" if hasher is not None else "size" if size is not None else None,
     }
+
+
+def _rate_option(name, value):
+    """Bytes per second from an int or a size such as ``64K``; 0 for None, 0 or ``""``."""
+    try:
+        return parse_size(value) if value else 0
+    except ValueError as err:
+        raise DownloadError("%s: %s" % (name, err)) from None
+
+
+def _format_rate(rate):
+    """``64.0 KiB`` (followed by ``/s`` in messages): a rate, readable for people."""
+    value, unit = float(rate), "bytes"
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            break
+        value /= 1024
+    return "%.1f %s" % (value, unit)
 
 
 def _verifier(hash_algo, hash_value, checksum):
@@ -167,15 +215,24 @@ def _ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
 
 
 class _Target:
-    """Where and how to ask: connection settings and the headers, kept out of every message."""
+    """Where and how to ask: connection settings and the secrets kept out of every message.
+
+    The secrets are the header values (the token), the URL's query string (a Swift temp URL's
+    signature) and its user info, each also piece by piece, since an error text may quote
+    them in parts or decoded.
+    """
 
     def __init__(self, url, headers, timeout, context):
-        parts = urlsplit(url)
-        if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
-            raise DownloadError("cannot download %r: only http:// and https:// URLs are supported"
-                                % _safe_url(url))
-        self.parts = parts
+        url = str(url)
         self.url = _safe_url(url)
+        try:
+            parts = urlsplit(url)
+        except ValueError as err:
+            raise DownloadError("cannot download %r: %s" % (self.url, err)) from None
+        if parts.scheme.lower() not in ("http", "https"):
+            raise DownloadError("cannot download %r: only http:// and https:// URLs are supported"
+                                % self.url)
+        self.host, self.port = _check_url(url, parts, self.url)
         self.path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         self.timeout = timeout
         self.context = context
@@ -187,38 +244,89 @@ class _Target:
                                     "(a token read from a file with its newline?)"
                                     % str(name).strip())
             self.headers[str(name)] = str(value)
-        self.secrets = [v for v in self.headers.values() if len(v) >= 4 and v != _USER_AGENT]
+        secrets = [v for v in self.headers.values() if v != _USER_AGENT]
+        userinfo = parts.netloc.rpartition("@")[0]
+        for text in (parts.query, parts.fragment, userinfo):
+            pieces = [text] + re.split(r"[&;:]", text)
+            secrets += pieces + [p.partition("=")[2] for p in pieces]
+        secrets += [unquote(s) for s in secrets]
+        # Longest first, so that a whole query goes before its parts.
+        self.secrets = sorted({s for s in secrets if len(s) >= 4}, key=len, reverse=True)
 
-    def connect(self):
-        port = self.parts.port
-        if self.context is None:
-            return http.client.HTTPConnection(self.parts.hostname, port, timeout=self.timeout)
-        return http.client.HTTPSConnection(self.parts.hostname, port, timeout=self.timeout,
-                                           context=self.context)
+    def connect(self, guard):
+        """A connection with its socket open, which ``guard`` may shut to end a slow attempt."""
+        sock = socket.create_connection((self.host, self.port), self.timeout)
+        try:
+            guard.watch(sock)
+            if self.context is None:
+                conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+            else:
+                conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
+                                                   context=self.context)
+                sock = self.context.wrap_socket(sock, server_hostname=self.host)
+        except BaseException:
+            sock.close()
+            raise
+        conn.sock = sock
+        return conn
 
-    def redact(self, text):
+    def redact(self, text, cut=False):
+        """``text`` without secrets; with ``cut``, also without a secret's start at its end."""
         for secret in self.secrets:
             text = text.replace(secret, "<redacted>")
+        if cut:
+            for secret in self.secrets:
+                for length in range(min(len(secret), len(text)) - 1, 0, -1):
+                    if text.endswith(secret[:length]):
+                        text = text[:-length] + "<redacted>"
+                        break
         return text
 
 
+def _check_url(url, parts, safe):
+    """The host and port to connect to; a clear error, never a retry, for a malformed URL."""
+    bad = re.search(r"[^\x21-\x7e]", url)
+    if bad:
+        raise DownloadError(
+            "cannot download %r: the URL has %s at position %d; percent-encode it (a space is "
+            "%%20)" % (safe, "a space" if bad.group() == " " else "the character %r"
+                       % bad.group(), bad.start()))
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise DownloadError("cannot download %r: the port is not a number from 1 to 65535"
+                            % safe)
+    host = parts.hostname
+    try:
+        # What socket.create_connection would do to it: no empty or over-long labels.
+        valid = bool(host) and bool(host.encode("idna"))
+    except UnicodeError:
+        valid = False
+    if not valid:
+        raise DownloadError("cannot download %r: the URL has no valid host name" % safe)
+    return host, port or (443 if parts.scheme.lower() == "https" else 80)
+
+
 def _safe_url(url):
-    """The URL without user info, query or fragment, fit for a message."""
-    parts = urlsplit(str(url))
-    host = parts.netloc.rpartition("@")[2]
-    return "%s://%s%s" % (parts.scheme, host, parts.path)
+    """The URL without user info, query or fragment, fit for a message (even if malformed)."""
+    scheme, sep, rest = re.split(r"[?#]", str(url), maxsplit=1)[0].partition("://")
+    netloc, slash, path = rest.partition("/")
+    return scheme + sep + netloc.rpartition("@")[2] + slash + path
 
 
 class _Transfer:
     """One download across attempts: where it stands, and how each attempt moves it on."""
 
-    def __init__(self, target, size, pipeline, read_size, limiter):
+    def __init__(self, target, size, pipeline, read_size, limiter, guard):
         self.target = target
         self.size = size
         self.total = size
         self.pipeline = pipeline
         self.read_size = read_size
         self.limiter = limiter
+        self.guard = guard
         self.offset = 0
         self.transferred = 0
         self.resumed = 0
@@ -236,12 +344,15 @@ class _Transfer:
                 error = exc
             except (OSError, http.client.HTTPException) as exc:
                 error = self._classify(exc)
+            too_slow = isinstance(error, _TooSlow)
             error = DownloadError(self.target.redact(str(error)), error.retryable)
             if not error.retryable:
                 raise error
             if self.offset > furthest:
                 furthest = self.offset
-                failures = 0
+                # Else a server that trickles a few bytes an attempt is retried for ever.
+                if not too_slow:
+                    failures = 0
             failures += 1
             if failures > retries:
                 raise DownloadError("%s; gave up after %d attempts (retries: %d)"
@@ -264,7 +375,26 @@ class _Transfer:
                              % (where, str(exc) or type(exc).__name__), retryable=True)
 
     def _attempt(self):
-        conn = self.target.connect()
+        self.guard.start(lambda: self.transferred)
+        try:
+            self._exchange()
+        except (OSError, http.client.HTTPException, DownloadError):
+            # The guard shut the socket down, which breaks a read in many ways: the slowness
+            # is the cause.
+            self._raise_if_too_slow()
+            raise
+        # Even a body that seemed to end: the shut socket looks like the end of its data.
+        self._raise_if_too_slow()
+
+    def _raise_if_too_slow(self):
+        too_slow = self.guard.stop()
+        if too_slow is not None:
+            raise _TooSlow("reading %s at %s was too slow: %s; lower min_rate (0 turns the "
+                           "check off) or raise min_rate_time if the link to Glance is this slow"
+                           % (self.target.url, format_bytes(self.offset), too_slow))
+
+    def _exchange(self):
+        conn = self.target.connect(self.guard)
         try:
             request_headers = dict(self.target.headers)
             if self.offset:
@@ -286,7 +416,7 @@ class _Transfer:
             self._restart()
             raise DownloadError("the server refused the range request for %s (416); "
                                 "starting again from 0" % self.target.url, retryable=True)
-        detail = _body_excerpt(response)
+        detail = _body_excerpt(response, self.target)
         where = "GET %s returned %d %s%s" % (
             self.target.url, status, response.reason, ": " + detail if detail else "")
         if status == 401:
@@ -348,39 +478,82 @@ class _Transfer:
         self.total = self.size
 
     def _read_body(self, response):
+        read = _packet_reader(response)
         pipeline = self.pipeline
-        while True:
+        count = None
+        while count != 0:
             buf = pipeline.buffer()
+            view = memoryview(buf)[:self.read_size]
+            filled = 0
             try:
-                count = response.readinto(memoryview(buf)[:self.read_size])
-            except BaseException:
-                pipeline.release(buf)
-                raise
-            if not count:
-                pipeline.release(buf)
-                break
-            pipeline.submit(buf, count)
-            self.offset += count
-            self.transferred += count
-            if self.total is not None and self.offset > self.total:
-                raise DownloadError("size mismatch: expected %s, the server sent more; the "
-                                    "download was discarded" % format_bytes(self.total))
-            if self.limiter is not None:
-                self.limiter.consume(count)
+                while filled < len(view):
+                    count = read(view[filled:])
+                    if not count:
+                        break
+                    filled += count
+                    self.transferred += count
+            finally:
+                # What arrived before an error is good data: resume after it.
+                self._commit(buf, filled)
+            if self.limiter is not None and filled:
+                with self.guard.paused():
+                    self.limiter.consume(filled)
         if self.total is not None and self.offset < self.total:
             raise DownloadError("the connection closed after %s of %s"
                                 % (format_bytes(self.offset), format_bytes(self.total)),
                                 retryable=True)
 
+    def _commit(self, buf, count):
+        if not count:
+            self.pipeline.release(buf)
+            return
+        self.pipeline.submit(buf, count)
+        self.offset += count
+        if self.total is not None and self.offset > self.total:
+            raise DownloadError("size mismatch: expected %s, the server sent more; the "
+                                "download was discarded" % format_bytes(self.total))
 
-def _body_excerpt(response, limit=300):
-    """The start of an error page as one line of text (Glance explains its refusals there)."""
+
+def _packet_reader(response):
+    """A function that reads into a buffer what the next packet brings: 0 at the end.
+
+    ``response.readinto`` waits until the whole buffer is full, so a server sending a byte a
+    second would hold each read for days. Reading one packet at a time lets the minimum rate
+    see a trickle; a body of known length is read straight into the buffer, without a copy.
+    """
+    if response.chunked:
+        def read_chunked(view):
+            data = response.read1(len(view))
+            view[:len(data)] = data
+            return len(data)
+        return read_chunked
+
+    fp = response.fp
+
+    def read(view):
+        # http.client's own bookkeeping of what is left, as its readinto() keeps it.
+        if response.length is not None:
+            if not response.length:
+                return 0
+            view = view[:response.length]
+        count = fp.readinto1(view)
+        if response.length is not None:
+            response.length -= count
+        return count
+    return read
+
+
+def _body_excerpt(response, target, limit=300):
+    """The start of an error page as one line of text (Glance explains its refusals there).
+
+    Redacted before it is cut, so that no part of a secret the page echoes survives the cut.
+    """
     try:
-        body = response.read(4096)
+        body = response.read(_ERROR_PAGE_READ)
     except (OSError, http.client.HTTPException):
         return ""
     text = re.sub(r"<[^>]*>", " ", body.decode("utf-8", "replace"))
-    text = " ".join(text.split())
+    text = target.redact(" ".join(text.split()), cut=len(body) == _ERROR_PAGE_READ)
     return text[:limit]
 
 
@@ -411,6 +584,118 @@ class _RateLimiter:
         wait = self.delay(count)
         if wait > 0:
             _sleep(wait)
+
+
+class _RateGuard:
+    """The minimum rate, as curl's --speed-limit/--speed-time: an attempt fails when the bytes
+    it received over any ``window`` seconds, counted from its request, fall below ``rate`` a
+    second.
+
+    A watchdog thread samples the attempt's progress, because a server can stall a read
+    anywhere (TLS handshake, headers, chunk sizes, body) and nothing in http.client can be
+    told to stop; it ends a slow attempt by shutting its socket down. Time the reader spends
+    in the rate limiter's pauses is ours, not the server's, and does not count.
+    """
+
+    def __init__(self, rate, window):
+        if rate and (isinstance(window, bool) or not isinstance(window, (int, float))
+                     or window <= 0):
+            raise DownloadError("min_rate_time must be a positive number of seconds, not %r"
+                                % (window,))
+        self.rate = rate
+        self.window = window
+        self._lock = threading.Lock()
+        self._stopped = threading.Event()
+        self._thread = None
+
+    def start(self, progress):
+        """Watch a new attempt; ``progress()`` is the count of bytes received, ever growing."""
+        if not self.rate:
+            return
+        self._progress = progress
+        self._paused_for = 0.0
+        self._paused_at = None
+        self._sock = None
+        self.failure = None
+        self._samples = collections.deque([(self._clock(), progress())])
+        self._stopped.clear()
+        self._thread = threading.Thread(target=self._watch, name="download-min-rate")
+        self._thread.daemon = True
+        self._thread.start()
+
+    def watch(self, sock):
+        """Shut ``sock`` down when the attempt is too slow (a copy: TLS takes the original)."""
+        if not self.rate:
+            return
+        with self._lock:
+            self._sock = sock.dup()
+            if self.failure is not None:
+                self._shut()
+
+    @contextlib.contextmanager
+    def paused(self):
+        """Stop the clock while the rate limiter holds the reader back."""
+        if not self.rate:
+            yield
+            return
+        with self._lock:
+            self._paused_at = _monotonic()
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._paused_for += _monotonic() - self._paused_at
+                self._paused_at = None
+
+    def stop(self):
+        """End the attempt's watch; return why it was too slow, or None."""
+        if self._thread is None:
+            return None
+        self._stopped.set()
+        self._thread.join()
+        self._thread = None
+        if self._sock is not None:
+            self._sock.close()
+        return self.failure
+
+    def check(self):
+        """Take a sample; return why the last window fell short of the rate, or None."""
+        now = self._clock()
+        received = self._progress()
+        samples = self._samples
+        samples.append((now, received))
+        # The newest sample at least a window old opens the window to judge.
+        while len(samples) > 1 and samples[1][0] <= now - self.window:
+            samples.popleft()
+        since, count = samples[0]
+        if now - since < self.window or received - count >= self.rate * self.window:
+            return None
+        return ("%s in the last %.1f s (%s/s), below min_rate %s/s over min_rate_time %s s"
+                % (format_bytes(received - count), now - since,
+                   _format_rate((received - count) / (now - since)), _format_rate(self.rate),
+                   self.window))
+
+    def _clock(self):
+        with self._lock:
+            now = _monotonic() if self._paused_at is None else self._paused_at
+            return now - self._paused_for
+
+    def _shut(self):
+        try:
+            self._sock.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass  # closed already
+
+    def _watch(self):
+        while not self._stopped.wait(min(_GUARD_TICK, self.window / 8)):
+            failure = self.check()
+            if failure is None:
+                continue
+            with self._lock:
+                self.failure = failure
+                if self._sock is not None:
+                    self._shut()
+            return
 
 
 class _Pipeline:

@@ -4,9 +4,10 @@
 
 The server serves one image body with Range support, like Glance, and each request can be
 told to fail in its own way: drop the connection after N bytes, answer with a status, ignore
-the Range header, answer a wrong Content-Range, stall, send a short or chunked body. Backoff
-and rate-limit pauses go to a recorder (a virtual clock where time matters), so no test sleeps
-or times anything.
+the Range header, answer a wrong Content-Range, stall, trickle its headers or body, send a
+short, chunked or close-delimited body or raw bytes. Backoff and rate-limit pauses go to a
+recorder (a virtual clock where time matters), so no test sleeps; only the tests of the
+minimum rate's watchdog take real time, a second or so each.
 """
 import hashlib
 import http.server
@@ -17,6 +18,7 @@ import ssl
 import struct
 import subprocess
 import threading
+import time
 import traceback
 import tracemalloc
 
@@ -48,10 +50,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         body = plan.get("body", server.body)
         if "status" in plan:
             text = plan.get("text", "no").replace("{token}", self.headers.get("X-Auth-Token", ""))
-            self._answer(plan["status"], text.encode())
+            self._answer(plan["status"], text.replace("{path}", self.path).encode())
+            return
+        if "raw" in plan:
+            self.wfile.write(plan["raw"].replace(b"{path}", self.path.encode()))
+            self.close_connection = True
             return
         if "stall" in plan:
             plan["stall"].wait(10)
+            return
+        if "trickle_headers" in plan:
+            self._trickle(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n" + b"X: y\r\n" * 100,
+                          plan["trickle_headers"])
             return
         start = 0
         range_header = self.headers.get("Range")
@@ -69,12 +79,15 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         cut = plan.get("drop_at", plan.get("short_at"))
         if plan.get("chunked"):
             self.send_header("Transfer-Encoding", "chunked")
-        else:
+        elif not plan.get("close_delimited"):
             self.send_header("Content-Length", str(plan.get("length", len(data))))
         self.send_header("Connection", "close")
         self.end_headers()
         if cut is not None:
             data = data[:max(0, cut - start)]
+        if "trickle" in plan:
+            self._trickle(data, plan["trickle"])
+            return
         if plan.get("chunked"):
             for offset in range(0, len(data), 100000):
                 piece = data[offset:offset + 100000]
@@ -88,6 +101,18 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             # A reset, not an orderly close: what a killed server looks like.
             self.connection.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
         self.close_connection = True
+
+    def _trickle(self, data, interval):
+        """Send one byte every ``interval`` seconds until the client goes away."""
+        self.wfile.flush()
+        self.close_connection = True
+        try:
+            for offset in range(len(data)):
+                self.wfile.write(data[offset:offset + 1])
+                self.wfile.flush()
+                time.sleep(interval)
+        except OSError:
+            pass
 
     def _answer(self, status, text):
         self.send_response(status)
@@ -182,9 +207,46 @@ def test_other_glance_algorithms(server, tmp_path, algo):
 
 
 def test_without_any_hash_only_the_size_is_checked(server, tmp_path):
-    result = _get(server.url, tmp_path / "image")
+    result = _get(server.url, tmp_path / "image", size=len(BODY))
     assert result["hash_algo"] is None and result["hash_value"] is None
     assert result["size"] == len(BODY)
+    assert result["verified"] == "size"
+
+
+@pytest.mark.parametrize("kwargs, verified", [
+    ({"size": len(BODY), "hash_algo": "sha512", "hash_value": SHA512}, "hash"),
+    ({"checksum": MD5}, "hash"),
+    ({"size": len(BODY)}, "size"),
+    # Content-Length is the server's word, not a check against Glance's record.
+    ({}, None),
+])
+def test_the_result_says_what_was_verified(server, tmp_path, kwargs, verified):
+    assert _get(server.url, tmp_path / "image", **kwargs)["verified"] == verified
+
+
+def test_a_close_delimited_body_shorter_than_the_size_fails(server, tmp_path):
+    server.plans = [{"close_delimited": True, "short_at": 1000000}]
+    with pytest.raises(DownloadError) as info:
+        _get(server.url, tmp_path / "image", size=len(BODY), retries=0)
+    assert str(info.value) == (
+        "the connection closed after %s of %s; gave up after 1 attempts (retries: 0)"
+        % (format_bytes(1000000), format_bytes(len(BODY))))
+
+
+def test_a_close_delimited_body_cut_short_resumes(server, tmp_path):
+    server.plans = [{"close_delimited": True, "short_at": 1000000}, {"close_delimited": True}]
+    out = tmp_path / "image"
+    result = _get(server.url, out, size=len(BODY))
+    assert _data(out) == BODY
+    assert (result["attempts"], result["bytes_resumed"], result["verified"]) == (2, 1000000,
+                                                                                 "size")
+
+
+def test_a_close_delimited_body_without_size_or_hash_is_not_verified(server, tmp_path):
+    # Nothing tells a cut from the end: the caller learns that nothing was checked.
+    server.plans = [{"close_delimited": True, "short_at": 1000000}]
+    result = _get(server.url, tmp_path / "image")
+    assert (result["size"], result["verified"]) == (1000000, None)
 
 
 def test_old_content_of_the_file_is_replaced(server, tmp_path):
@@ -598,6 +660,152 @@ def test_rate_limit_reads_are_small_enough(server, tmp_path, clock, monkeypatch)
     assert max(sizes) == 65536  # a floor: tiny reads would cost more than they save
 
 
+# ---- minimum rate
+
+TOO_SLOW = (r"^reading {url} at (\d+) bytes was too slow: (\d+) bytes in the last 0\.\d s "
+            r"\([\d.]+ bytes/s\), below min_rate 1\.0 KiB/s over min_rate_time 0\.5 s; lower "
+            r"min_rate \(0 turns the check off\) or raise min_rate_time if the link to Glance "
+            r"is this slow; gave up after {attempts} attempts \(retries: {retries}\)$")
+
+
+def _too_slow(server, tmp_path, retries=0, **kwargs):
+    """Download with a short window; return the error and the seconds it took."""
+    started = time.monotonic()
+    with pytest.raises(DownloadError) as info:
+        _get(server.url, tmp_path / "image", timeout=3, retries=retries, min_rate="1K",
+             min_rate_time=0.5, **kwargs)
+    return info.value, time.monotonic() - started
+
+
+def test_a_trickling_body_fails_at_the_minimum_rate(server, tmp_path):
+    # Each byte comes well within the timeout, so only the rate can end this.
+    server.plans = [{"trickle": 0.05}]
+    error, seconds = _too_slow(server, tmp_path)
+    match = re.match(TOO_SLOW.format(url=re.escape(server.url), attempts=1, retries=0),
+                     str(error))
+    assert match, str(error)
+    assert 0 < int(match.group(2)) < 20
+    assert error.retryable
+    assert seconds < 3
+
+
+def test_trickling_headers_fail_at_the_minimum_rate(server, tmp_path):
+    server.plans = [{"trickle_headers": 0.05}]
+    error, seconds = _too_slow(server, tmp_path)
+    assert re.match(TOO_SLOW.format(url=re.escape(server.url), attempts=1, retries=0),
+                    str(error)), str(error)
+    assert seconds < 3
+
+
+def test_a_silent_server_fails_at_the_minimum_rate_before_the_timeout(server, tmp_path):
+    stall = threading.Event()
+    server.plans = [{"stall": stall}]
+    try:
+        error, seconds = _too_slow(server, tmp_path)
+    finally:
+        stall.set()
+    assert "at 0 bytes was too slow: 0 bytes in the last" in str(error)
+    assert seconds < 3
+
+
+def test_a_tls_handshake_that_never_ends_fails_at_the_minimum_rate(tmp_path):
+    # The guard holds the socket from before the TLS handshake: a server that never answers
+    # it is ended by the rate, well before the (long) timeout.
+    with socket.create_server(("127.0.0.1", 0)) as silent:
+        url = "https://127.0.0.1:%d/v2/images/abc/file" % silent.getsockname()[1]
+        started = time.monotonic()
+        with pytest.raises(DownloadError, match=r"^reading %s at 0 bytes was too slow: 0 bytes "
+                                                % re.escape(url)):
+            _get(url, tmp_path / "image", timeout=10, retries=0, validate_certs=False,
+                 min_rate="1K", min_rate_time=0.5)
+    assert time.monotonic() - started < 5
+
+
+def test_a_trickle_is_retried_but_never_counts_as_progress(server, tmp_path, sleeps):
+    # Every attempt resumes a few bytes further: a retry count that restarted would never end.
+    server.plans = [{"trickle": 0.05}]
+    error, dummy = _too_slow(server, tmp_path, retries=2)
+    match = re.match(TOO_SLOW.format(url=re.escape(server.url), attempts=3, retries=2),
+                     str(error))
+    assert match, str(error)
+    assert len(sleeps) == 2
+    resumed_at = [int(r["Range"][6:-1]) for r in server.requests[1:]]
+    assert 0 < resumed_at[0] < resumed_at[1] < int(match.group(1))
+
+
+def test_a_too_slow_attempt_is_resumed_by_a_fast_one(server, tmp_path):
+    server.plans = [{"trickle": 0.05}, {}]
+    out = tmp_path / "image"
+    result = _get(server.url, out, timeout=3, min_rate="1K", min_rate_time=0.5, checksum=MD5)
+    assert _data(out) == BODY
+    assert result["attempts"] == 2 and result["bytes_resumed"] > 0
+
+
+@pytest.mark.parametrize("min_rate", [0, None])
+def test_min_rate_0_turns_the_check_off(server, tmp_path, min_rate):
+    # 100 bytes/s for a second: too slow for a window of 0.2 s at 1 KiB/s, fine without one.
+    server.plans = [{"trickle": 0.01, "body": BODY[:100]}]
+    result = _get(server.url, tmp_path / "image", timeout=3, retries=0, min_rate=min_rate,
+                  min_rate_time=0.2)
+    assert _data(tmp_path / "image") == BODY[:100]
+    assert result["attempts"] == 1
+
+
+def test_the_same_trickle_fails_with_the_check_on(server, tmp_path):
+    server.plans = [{"trickle": 0.01, "body": BODY[:100]}]
+    with pytest.raises(DownloadError, match="was too slow"):
+        _get(server.url, tmp_path / "image", timeout=3, retries=0, min_rate="1K",
+             min_rate_time=0.2)
+
+
+@pytest.fixture
+def guard(clock, monkeypatch):
+    """A guard whose watchdog never wakes: the test takes its samples, in virtual time."""
+    monkeypatch.setattr(_download, "_GUARD_TICK", 3600)
+    received = [0]
+    watched = _download._RateGuard(1000, 10)
+    watched.start(lambda: received[0])
+    yield watched, received
+    assert watched.stop() is None
+
+
+def test_the_window_slides(guard, clock):
+    watched, received = guard
+    for dummy in range(9):
+        clock.now += 1
+        received[0] += 2000  # a fast start ...
+        assert watched.check() is None
+    for dummy in range(5):
+        clock.now += 1
+        assert watched.check() is None  # ... is still in the window
+    clock.now += 1
+    received[0] += 1
+    assert watched.check() == ("8001 bytes (7.8 KiB) in the last 10.0 s (800.1 bytes/s), below "
+                               "min_rate 1000.0 bytes/s over min_rate_time 10 s")
+
+
+def test_no_judgement_before_a_whole_window(guard, clock):
+    watched, received = guard
+    clock.now += 9.9
+    assert watched.check() is None
+    clock.now += 0.1
+    assert watched.check().startswith("0 bytes in the last 10.0 s (0.0 bytes/s)")
+
+
+def test_the_rate_limiters_pauses_do_not_count(guard, clock):
+    watched, received = guard
+    received[0] = 5000
+    clock.now += 5
+    with watched.paused():
+        clock.now += 3600
+        assert watched.check() is None
+    clock.now += 4.9
+    assert watched.check() is None
+    received[0] += 4999
+    clock.now += 0.1
+    assert watched.check().startswith("9999 bytes")
+
+
 # ---- arguments and secrets
 
 @pytest.mark.parametrize("kwargs, message", [
@@ -609,6 +817,13 @@ def test_rate_limit_reads_are_small_enough(server, tmp_path, clock, monkeypatch)
     ({"checksum": "z" * 32}, "is not a 32-digit hex digest"),
     ({"chunk_size": 1024}, "chunk_size must be at least 65536 bytes"),
     ({"rate_limit": "fast"}, "'fast' is not a size"),
+    ({"min_rate": "slow"}, "^min_rate: 'slow' is not a size"),
+    ({"min_rate_time": 0}, "^min_rate_time must be a positive number of seconds, not 0$"),
+    ({"min_rate_time": None}, "^min_rate_time must be a positive number of seconds, not None$"),
+    ({"rate_limit": "32K"}, r"^rate_limit 32\.0 KiB/s is below min_rate 64\.0 KiB/s, so "
+                            r"every transfer would fail as too slow; raise rate_limit or lower "
+                            r"min_rate$"),
+    ({"rate_limit": 1000, "min_rate": "1001"}, "^rate_limit 1000.0 bytes/s is below min_rate"),
 ])
 def test_bad_arguments(tmp_path, kwargs, message):
     with pytest.raises(DownloadError, match=message):
@@ -651,6 +866,85 @@ def test_the_token_is_redacted_when_a_server_echoes_it(server, tmp_path):
     server.plans = [{"status": 500, "text": "echo: X-Auth-Token: {token}"}]
     with pytest.raises(DownloadError, match="echo: X-Auth-Token: <redacted>"):
         _get(server.url, tmp_path / "image", retries=0)
+
+
+def _pieces(secret, length=8):
+    return [secret[i:i + length] for i in range(len(secret) - length + 1)]
+
+
+def _leaks(secret, text):
+    return [piece for piece in _pieces(secret) if piece in text]
+
+
+@pytest.mark.parametrize("page", [
+    # Across the 300-character cut of the excerpt.
+    "<p>%s {token} and more</p>" % ("a" * 290),
+    # Across the end of the part of the page that is read; the tags leave little text.
+    "<i>" * 1360 + "ab {token}",
+])
+def test_no_part_of_an_echoed_token_survives_the_excerpt(server, tmp_path, page):
+    server.plans = [{"status": 403, "text": page}]
+    with pytest.raises(DownloadError) as info:
+        _get(server.url, tmp_path / "image")
+    assert "<redact" in str(info.value)  # the marker may be cut, the token is gone
+    assert _leaks(TOKEN, _exception_text(info.value)) == []
+
+
+SIG = "5b2a1f09c3d7e8f4a6b0c2d4e6f8a0b2c4d6e8fa"
+SIGNED = "/v1/AUTH_demo/images/disk.qcow2?temp_url_sig=%s&temp_url_expires=1893456000" % SIG
+
+
+@pytest.mark.parametrize("plan", [
+    # http.client quotes a bad status line, here one that echoes the request's path and query.
+    {"raw": b"HTTP/1.1 abc {path}\r\n\r\n"},
+    {"status": 500, "text": "cannot serve {path}"},
+    {"status": 404, "text": "no such object: {path}"},
+])
+def test_the_query_string_never_appears_in_errors(server, tmp_path, plan):
+    server.plans = [plan]
+    url = server.url.replace("/v2/images/abc/file", SIGNED)
+    with pytest.raises(DownloadError) as info:
+        _get(url, tmp_path / "image", retries=0)
+    assert server.requests
+    text = _exception_text(info.value)
+    assert _leaks(SIG, text) == [] and "temp_url_expires=1893456000" not in text
+    assert "/v1/AUTH_demo/images/disk.qcow2" in str(info.value)
+
+
+def test_user_info_never_appears_in_errors(server, tmp_path):
+    server.plans = [{"raw": b"HTTP/1.1 abc user:pa55word@{path}\r\n\r\n"}]
+    url = server.url.replace("http://", "http://user:pa55word@")
+    with pytest.raises(DownloadError) as info:
+        _get(url, tmp_path / "image", retries=0)
+    assert "pa55word" not in _exception_text(info.value)
+
+
+@pytest.mark.parametrize("url, problem", [
+    ("http://127.0.0.1:{port}/v1/AUTH_demo/my image.qcow2?temp_url_sig={sig}",
+     "the URL has a space at position "),
+    ("http://127.0.0.1:{port}/v2/images/abc/file\n?temp_url_sig={sig}",
+     "the URL has the character '\\n' at position "),
+    ("http://127.0.0.1:{port}/v2/images/abc/file?temp_url_sig={sig}&x=\x7f",
+     "the URL has the character '\\x7f' at position"),
+    ("http://127.0.0.1:{port}/v2/images/\u00e9/file?temp_url_sig={sig}",
+     "the URL has the character '\u00e9' at position "),
+    ("http://127.0.0.1:99999/x?temp_url_sig={sig}", "the port is not a number from 1 to 65535"),
+    ("http://127.0.0.1:0/x?temp_url_sig={sig}", "the port is not a number from 1 to 65535"),
+    ("http://127.0.0.1:8o/x?temp_url_sig={sig}", "the port is not a number from 1 to 65535"),
+    ("http:///x?temp_url_sig={sig}", "the URL has no valid host name"),
+    ("http://a..b/x?temp_url_sig={sig}", "the URL has no valid host name"),
+    ("http://[::1/x?temp_url_sig={sig}", "Invalid IPv6 URL"),
+])
+def test_a_malformed_url_fails_at_once_without_its_query(server, tmp_path, sleeps, url, problem):
+    port = server.server_address[1]
+    url = url.format(port=port, sig=SIG)
+    with pytest.raises(DownloadError) as info:
+        _get(url, tmp_path / "image", retries=3)
+    assert str(info.value).startswith("cannot download ")
+    assert problem in str(info.value)
+    assert not info.value.retryable
+    assert (server.requests, sleeps) == ([], [])
+    assert _leaks(SIG, _exception_text(info.value)) == []
 
 
 # ---- TLS
