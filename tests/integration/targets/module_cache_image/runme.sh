@@ -3,10 +3,10 @@
 # layouts, and transfers broken on purpose by a proxy between the hosts and Glance.
 set -euo pipefail
 
-# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
-config=../../integration_config.yml
-inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
-glance=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["glance"]["endpoint"])' "$config")
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
+inventory=$(setting inventory)
+glance=$(setting glance endpoint)
 glance=${glance#http://}
 
 images=../setup_testbed/files/testbed_images.py

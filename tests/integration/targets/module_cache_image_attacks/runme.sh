@@ -3,8 +3,9 @@
 # 42436) plants links in the tree it owns, and against images a tenant crafted.
 set -euo pipefail
 
-config=../../integration_config.yml
-inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
+inventory=$(setting inventory)
 images=../setup_testbed/files/testbed_images.py
 work=$(mktemp -d)
 # Root-only, outside every host's private mounts, so every host sees the same one.

@@ -4,9 +4,9 @@
 # and print no part of a secret.
 set -euo pipefail
 
-# ansible-test copies tests/integration/integration_config.yml (the test bed's facts) here.
-config=../../integration_config.yml
-inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
+inventory=$(setting inventory)
 
 images=../setup_testbed/files/testbed_images.py
 work=$(mktemp -d)

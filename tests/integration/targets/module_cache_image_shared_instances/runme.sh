@@ -2,8 +2,9 @@
 # Two hosts of one batch share their instances_path: one downloads, the other finds it there.
 set -euo pipefail
 
-config=../../integration_config.yml
-inventory=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["testbed"]["inventory"])' "$config")
+# shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
+source ../setup_testbed/files/testbed.sh
+inventory=$(setting inventory)
 images=../setup_testbed/files/testbed_images.py
 work=$(mktemp -d)
 # Outside the hosts' private mounts: every host sees this directory, as with NFS.
