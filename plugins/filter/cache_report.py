@@ -108,9 +108,9 @@ import html
 import re
 
 from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 IN_USE = "in_use"
 EXPIRING = "expiring"
@@ -209,7 +209,7 @@ def cache_report(hosts, hostvars, images=None, only_images=False, expiring_hours
     report["lines"] = _table(report)
     report["markdown"] = _markdown(report)
     report["html"] = _html(report)
-    return wrap_var(report)
+    return unsafe(report)
 
 
 def _label(column):

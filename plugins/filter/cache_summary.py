@@ -124,9 +124,9 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def _status(result):
@@ -153,7 +153,7 @@ def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="pre
     summary = run.summary()
     summary["hosts_failed"], summary["hosts_failed_by_selected_images"] = (
         _progress.counted_failures(run, _progress.named_ids(selection), bool(fail_on_selected)))
-    return wrap_var(_progress.finish_summary(summary, selection, ignored))
+    return unsafe(_progress.finish_summary(summary, selection, ignored))
 
 
 class FilterModule:

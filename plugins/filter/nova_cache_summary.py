@@ -47,9 +47,9 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def nova_cache_summary(results, started_at=None, selection=None):
@@ -63,7 +63,7 @@ def nova_cache_summary(results, started_at=None, selection=None):
     for result in results:
         if isinstance(result, dict) and not result.get("skipped"):
             run.nova_result(result)
-    return wrap_var(_progress.finish_summary(run.summary(), selection))
+    return unsafe(_progress.finish_summary(run.summary(), selection))
 
 
 class FilterModule:

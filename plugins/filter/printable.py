@@ -34,12 +34,12 @@ _value:
   type: str
 """
 
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 class FilterModule:
 
     def filters(self):
-        return {"printable": lambda value: wrap_var(printable(value))}
+        return {"printable": lambda value: unsafe(printable(value))}

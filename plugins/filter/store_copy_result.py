@@ -50,9 +50,9 @@ _value:
 """
 
 from ansible.errors import AnsibleFilterError
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def store_copy_result(result, runs):
@@ -63,7 +63,7 @@ def store_copy_result(result, runs):
     if not isinstance(runs, (list, tuple)):
         raise AnsibleFilterError("store_copy_result: runs must be a list of {stores, result}, "
                                  "not %s" % type(runs).__name__)
-    return wrap_var(_progress.with_store_copies(result, list(runs)))
+    return unsafe(_progress.with_store_copies(result, list(runs)))
 
 
 class FilterModule:

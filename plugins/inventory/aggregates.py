@@ -127,11 +127,11 @@ import yaml
 
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
-from ansible.utils.unsafe_proxy import wrap_var
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
 from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _aggregates
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 class _NoSDKError(Exception):
@@ -226,11 +226,11 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             for host in hosts:
                 self.inventory.add_host(host, group=group)
         self.inventory.set_variable(result["all_group"], "nova_aggregate_groups",
-                                    wrap_var(result["aggregate_groups"]))
+                                    unsafe(result["aggregate_groups"]))
 
         strict = self.get_option("strict")
         for host, hostvars in result["hosts"].items():
-            hostvars = wrap_var(hostvars)
+            hostvars = unsafe(hostvars)
             for name, value in hostvars.items():
                 self.inventory.set_variable(host, name, value)
             self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)

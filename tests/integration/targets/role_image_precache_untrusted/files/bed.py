@@ -45,17 +45,14 @@ def template(work, where):
     return "x {{ lookup('pipe','touch %s/pwned-%s') }}" % (work, where)
 
 
-def upload(conn, workdir, name, disk_format="raw", data_format="raw", data=True, **fields):
-    """A private image of conn's project, marked as this target's; its data when `data`."""
-    image = conn.image.create_image(name=name, disk_format=disk_format, container_format="bare",
-                                    visibility=fields.pop("visibility", "private"),
-                                    **dict(fields, **{MARK_KEY: MARK}))
+def upload(conn, workdir, name, data_format="raw", data=True, **fields):
+    """A private (unless said) raw image of conn's project, marked as this target's, holding
+    `data_format` data when `data`."""
+    fields = dict(fields, name=name, disk_format="raw", container_format="bare",
+                  visibility=fields.pop("visibility", "private"), **{MARK_KEY: MARK})
     if data:
-        path, _sha512 = make_image(workdir, data_format, 4 * MIB, MIB)
-        with open(path, "rb") as handle:
-            conn.image.upload_image(image, data=handle)
-        conn.image.wait_for_status(image, "active", interval=0.5, wait=120)
-    return conn.image.get_image(image.id)
+        fields.update(filename=make_image(workdir, data_format, 4 * MIB, MIB)[0], wait=True)
+    return conn.image.get_image(conn.image.create_image(**fields))
 
 
 def compute_service(conn, host):
