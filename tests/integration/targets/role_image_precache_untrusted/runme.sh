@@ -123,7 +123,7 @@ python files/bed.py enable "$config"
 # play CORE NAME PLAYBOOK [arguments]: a playbook of the collection over the stand-in's
 # inventory (and the test bed's, for SSH), with the progress callback; it must exit 0.
 play() {
-    local bin=$1 name=$2 playbook=$3
+    local bin=$1 name=$2 playbook=$3 started=$SECONDS
     shift 3
     ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress ANSIBLE_PIPELINING=true \
         PRECACHE_PROGRESS_SUMMARY_FILE=$work/$name.callback.json \
@@ -132,6 +132,7 @@ play() {
         "$@" > "$work/$name.log" 2>&1 || { tail -n 100 "$work/$name.log"; echo "$name failed" >&2; exit 1; }
     unpwned "$name"
     checked output "$work" "$work/$name.log"
+    echo "$name: $playbook ok in $((SECONDS - started)) s"
 }
 for bin in "${cores[@]}"; do
     core=$(basename "$(dirname "$bin")")
