@@ -26,9 +26,18 @@ nova=${nova%%/*}
 # The venvs are siblings: tools (this interpreter's) and core216.
 venvs=$(dirname "$(python -c 'import sys; print(sys.prefix)')")
 cores=("$venvs/tools/bin" "$venvs/core216/bin")
+# run BIN COMMAND [arguments]: an ansible command of the venv BIN, with its own ansible-core
+# (ansible-test's PYTHONPATH would give every venv the ansible-core that runs the tests).
+run() {
+    local bin=$1 command=$2
+    shift 2
+    env -u PYTHONPATH "$bin/$command" "$@"
+}
 for bin in "${cores[@]}"; do
     [ -x "$bin/ansible-playbook" ] || { echo "no $bin/ansible-playbook: run tests/testbed/install.sh" >&2; exit 1; }
 done
+run "${cores[1]}" ansible-playbook --version | grep -q '^ansible-playbook \[core 2\.16\.' ||
+    { echo "the core216 venv does not run ansible-core 2.16" >&2; exit 1; }
 
 work=$(mktemp -d)
 chmod 0755 "$work"
@@ -105,14 +114,14 @@ good_id=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["image
 python files/bed.py disable "$config" "$work"
 for bin in "${cores[@]}"; do
     core=$(basename "$(dirname "$bin")")
-    "$bin/ansible-inventory" -i "$work/site.aggregates.yml" --list > "$work/$core.list.json" \
+    run "$bin" ansible-inventory -i "$work/site.aggregates.yml" --list > "$work/$core.list.json" \
         2> "$work/$core.list.err" || { cat "$work/$core.list.err"; exit 1; }
     unpwned "$core inventory"
     checked inventory "$work" "$work/$core.list.json" "$work/$core.list.err"
-    "$bin/ansible-inventory" -i "$work/hostname.aggregates.yml" --list > "$work/$core.hostname.json" \
+    run "$bin" ansible-inventory -i "$work/hostname.aggregates.yml" --list > "$work/$core.hostname.json" \
         2> "$work/$core.hostname.err" || { cat "$work/$core.hostname.err"; exit 1; }
     checked inventory-hostname "$work" "$work/$core.hostname.json" "$work/$core.hostname.err"
-    "$bin/ansible-playbook" -i "$work/site.aggregates.yml" hostvars.yml "$@" > "$work/$core.hostvars.log" 2>&1 ||
+    run "$bin" ansible-playbook -i "$work/site.aggregates.yml" hostvars.yml "$@" > "$work/$core.hostvars.log" 2>&1 ||
         { cat "$work/$core.hostvars.log"; exit 1; }
     unpwned "$core host vars in templates"
     checked output "$work" "$work/$core.hostvars.log"
@@ -127,7 +136,7 @@ play() {
     shift 3
     ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress ANSIBLE_PIPELINING=true \
         PRECACHE_PROGRESS_SUMMARY_FILE=$work/$name.callback.json \
-        "$bin/ansible-playbook" -i "$work/site.aggregates.yml" -i "$inventory" \
+        run "$bin" ansible-playbook -i "$work/site.aggregates.yml" -i "$inventory" \
         "openstack_ops.precache.$playbook" -e precache_cloud=precache-admin -e aggregate=precache-untrusted-test \
         "$@" > "$work/$name.log" 2>&1 || { tail -n 100 "$work/$name.log"; echo "$name failed" >&2; exit 1; }
     unpwned "$name"
@@ -136,7 +145,7 @@ play() {
 }
 for bin in "${cores[@]}"; do
     core=$(basename "$(dirname "$bin")")
-    "$bin/ansible-playbook" references.yml -e "@$work/bed-vars.json" "$@" > "$work/$core.refs.log" 2>&1 ||
+    run "$bin" ansible-playbook references.yml -e "@$work/bed-vars.json" "$@" > "$work/$core.refs.log" 2>&1 ||
         { cat "$work/$core.refs.log"; exit 1; }
     unpwned "$core references"
 
