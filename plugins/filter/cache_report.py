@@ -12,7 +12,7 @@ description:
     into a matrix of hosts x images, each cell V(in_use), V(expiring) (not in use and removable
     by Nova's image cache manager within O(expiring_hours)), V(cached), V(missing), or
     V(unknown) (the host failed or was not reached).
-  - Returns the matrix as data (for JSON), and rendered as Markdown, as a self-contained HTML
+  - Returns the matrix as data, and rendered as JSON, as Markdown, as a self-contained HTML
     page and as the lines of a compact table.
   - The images are O(images) when O(only_images) is true; otherwise every original image
     cached on any of the hosts. O(images) names them, matched by Nova's file name
@@ -95,6 +95,9 @@ _value:
       description: The compact table, as lines of text.
       type: list
       elements: str
+    json:
+      description: The data (all but the renderings) as indented JSON, with a final newline.
+      type: str
     markdown:
       description: The report as Markdown.
       type: str
@@ -105,6 +108,7 @@ _value:
 
 import hashlib
 import html
+import json
 import re
 
 from ansible.errors import AnsibleFilterError
@@ -206,6 +210,9 @@ def cache_report(hosts, hostvars, images=None, only_images=False, expiring_hours
             tally[cell["state"]] += 1
     report = {"expiring_hours": float(expiring_hours), "images": columns, "hosts": rows,
               "matrix": matrix, "counts": counts}
+    # Rendered here rather than by to_nice_json in a playbook: a string a template makes is no
+    # longer unsafe, and ansible-core 2.16 renders a loop item's strings again.
+    report["json"] = json.dumps(report, indent=4, sort_keys=True) + "\n"
     report["lines"] = _table(report)
     report["markdown"] = _markdown(report)
     report["html"] = _html(report)

@@ -3,6 +3,7 @@
 """The cache_report filter: the hosts x images matrix and its renderings."""
 
 import hashlib
+import json
 import html.parser
 import re
 
@@ -120,3 +121,11 @@ def test_a_forged_name_stays_one_row_of_text_in_every_rendering():
     assert "\\x1b]0;t\\x07" in report["lines"][1] and "\x1b" not in "".join(report["lines"])
     assert "<script" not in report["html"] and "\x1b" not in report["html"]
 
+
+
+def test_the_json_rendering_is_the_data():
+    report = cache_report(HOSTS, HOSTVARS, images=[dict(PLAN[0], name=FORGED)], only_images=True)
+    data = json.loads(report["json"])
+    assert data == {key: value for key, value in report.items()
+                    if key not in ("json", "lines", "markdown", "html")}
+    assert data["images"][0]["name"] == FORGED and report["json"].endswith("}\n")
