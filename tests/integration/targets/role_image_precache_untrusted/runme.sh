@@ -14,6 +14,7 @@
 #               (precache_serial 1), fails none of them and stops nothing, exit 0
 #    report     report.yml names every project's images, one Markdown row each, files 0600
 #    keep_warm  keep_warm.yml over the same
+#    watch      watch.yml follows Nova's own pre-cache of the aggregate named by a template
 # and after each: no template ran, no output holds a control character or a second summary.
 set -euo pipefail
 
@@ -108,6 +109,8 @@ keyed_groups:
 YAML
 sed 's/^include_disabled: true$/include_disabled: true\nhost_address: hypervisor_hostname/' \
     "$work/site.aggregates.yml" > "$work/hostname.aggregates.yml"
+transport_url=$(setting rabbitmq transport_url)
+forged_aggregate=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["forged_aggregate_id"])' "$work/bed.json")
 demo_project=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["demo_project"])' "$work/bed.json")
 good_id=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["images"]["good"]["id"])' "$work/bed.json")
 
@@ -165,5 +168,18 @@ for bin in "${cores[@]}"; do
     checked report "$work" "$work/$core.report"
 
     play "$bin" "$core.keep_warm" keep_warm -e "{\"images\": [\"$good_id\"]}" -e "$tags" "$@"
-    echo "$core: role, report and keep-warm ok"
+
+    # By id: the aggregate's name (a template) comes from Nova, and its notifications.
+    play "$bin" "$core.watch" watch -e "aggregate=$forged_aggregate" -e "precache_transport_url=$transport_url" \
+        -e precache_nova_timeout=120 -e "precache_summary_file=$work/$core.watch.summary.json" "$@" &
+    watcher=$!
+    # Asked again until the watcher saw a run start, so that a listener slow to start misses none.
+    for _ in $(seq 40); do
+        kill -0 "$watcher" 2>/dev/null || break
+        python files/bed.py precache "$config" "$work"
+        sleep 3
+    done
+    wait "$watcher"
+    checked watch "$work" "$core.watch"
+    echo "$core: role, report, keep-warm and watch ok"
 done

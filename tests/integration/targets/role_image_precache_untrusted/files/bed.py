@@ -6,6 +6,7 @@ role_image_precache_untrusted target: make it, or delete it again.
                         same without any name that holds a template, for -e @bed-vars.json
   disable CONFIG WORK   disable compute3 with a forged disabled reason
   enable CONFIG         enable compute3 again (when this target disabled it)
+  precache CONFIG WORK  ask Nova to pre-cache the good image on the aggregate named by a template
   cleanup CONFIG        delete every image, server, flavor and aggregate this target made
 
 Every value a template could run is `x {{ lookup('pipe','touch WORK/pwned-<where>') }}`, so that
@@ -89,7 +90,8 @@ def setup(config, work):
                                flavor_id=flavor.id, networks="none")])
     state = {"tag": tag, "demo_project": demo.current_project_id,
              "admin_project": admin.current_project_id, "aggregate": AGGREGATE,
-             "forged_aggregate": forged_aggregate.name, "flavor": flavor.id, "server": server.id,
+             "forged_aggregate": forged_aggregate.name,
+             "forged_aggregate_id": forged_aggregate.id, "flavor": flavor.id, "server": server.id,
              "images": {key: {"id": image.id, "name": image.name}
                         for key, image in images.items()}}
     with open(os.path.join(work, "bed.json"), "w") as handle:
@@ -117,6 +119,14 @@ def enable(config):
         conn.compute.enable_service(service)
 
 
+def precache(config, work):
+    conn = connect(config)
+    with open(os.path.join(work, "bed.json")) as handle:
+        bed = json.load(handle)
+    conn.compute.aggregate_precache_images(bed["forged_aggregate_id"],
+                                           [bed["images"]["good"]["id"]])
+
+
 def cleanup(config):
     admin = connect(config)
     enable(config)
@@ -135,7 +145,7 @@ def cleanup(config):
 
 if __name__ == "__main__":
     commands = {"setup": (setup, 4), "disable": (disable, 4), "enable": (enable, 3),
-                "cleanup": (cleanup, 3)}
+                "precache": (precache, 4), "cleanup": (cleanup, 3)}
     if len(sys.argv) < 2 or commands.get(sys.argv[1], (None, 0))[1] != len(sys.argv):
         sys.exit(__doc__)
     commands[sys.argv[1]][0](*sys.argv[2:])

@@ -6,6 +6,7 @@
   run-default WORK NAME                the role with the default trust (named + tag + popular)
   run-trusted WORK NAME                the same with the demo project trusted
   report WORK DIR                      report.yml's files
+  watch WORK NAME                      watch.yml's summary of Nova's run on the forged aggregate
 
 WORK holds bed.json (files/bed.py). Exits non-zero with the reason on the first failed check.
 """
@@ -157,8 +158,19 @@ def report(work, directory):
     no_controls(markdown, "the Markdown report")
 
 
+def watch(work, name):
+    path = os.path.join(work, name + ".summary.json")
+    summary = load(path)
+    expect(mode(path) == 0o600, "watch summary mode %o" % mode(path))
+    expect(summary["hosts_completed"] == 3 and summary["errors"] == 0, "watch summary %s" % summary)
+    callback = load(os.path.join(work, name + ".callback.json"))
+    expect(sorted(callback["failing_hosts"]) == [] and callback["hosts_completed"] == 3,
+           "the callback's summary %s" % callback)
+    expect(mode(os.path.join(work, name + ".callback.json")) == 0o600, "callback summary mode")
+
+
 if __name__ == "__main__":
     checks = {"inventory": inventory, "inventory-hostname": inventory_hostname,
               "output": output, "run-default": run_default, "run-trusted": run_trusted,
-              "report": report}
+              "report": report, "watch": watch}
     checks[sys.argv[1]](*sys.argv[2:])
