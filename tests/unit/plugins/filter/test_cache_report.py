@@ -122,7 +122,6 @@ def test_a_forged_name_stays_one_row_of_text_in_every_rendering():
     assert "<script" not in report["html"] and "\x1b" not in report["html"]
 
 
-
 def test_the_json_rendering_is_the_data():
     report = cache_report(HOSTS, HOSTVARS, images=[dict(PLAN[0], name=FORGED)], only_images=True)
     data = json.loads(report["json"])
