@@ -12,7 +12,10 @@
 #               tenant's tagged and popular images left out and said so; summary file 0640
 #    trusted    the same with the demo project trusted: its broken image fails on every host
 #               (precache_serial 1), fails none of them and stops nothing, exit 0
+#    strict     the trusted run with precache_fail_on_selected_images: the broken image fails
+#               the hosts, exit 2
 #    report     report.yml names every project's images, one Markdown row each, files 0600
+#               (0640 when 0644 is asked for, under ansible-core 2.16: no read for others)
 #    keep_warm  keep_warm.yml over the same
 #    watch      watch.yml follows Nova's own pre-cache of the aggregate named by a template
 # and after each: no template ran, no output holds a control character or a second summary.
@@ -164,8 +167,20 @@ for bin in "${cores[@]}"; do
         -e precache_serial=1 -e "precache_summary_file=$work/$core.trusted.summary.json" "$@"
     checked run-trusted "$work" "$core.trusted"
 
-    play "$bin" "$core.report" report -e "precache_report_dir=$work/$core.report" "$@"
-    checked report "$work" "$work/$core.report"
+    status=0
+    run "$bin" ansible-playbook -i "$work/site.aggregates.yml" -i "$inventory" openstack_ops.precache.precache \
+        -e precache_cloud=precache-admin -e aggregate=precache-untrusted-test \
+        -e "{\"images\": [\"$good_id\"]}" -e "$tags" -e "{\"precache_image_owners\": [\"$demo_project\"]}" \
+        -e precache_fail_on_selected_images=true -e "precache_summary_file=$work/$core.strict.summary.json" \
+        "$@" > "$work/$core.strict.log" 2>&1 || status=$?
+    [ "$status" = 2 ] || { tail -n 50 "$work/$core.strict.log"; echo "the strict run exited $status, not 2" >&2; exit 1; }
+    unpwned "$core.strict"
+    checked strict "$work" "$core.strict"
+
+    if [ "$core" = core216 ]; then report_mode=0644; else report_mode=0600; fi
+    play "$bin" "$core.report" report -e "precache_report_dir=$work/$core.report" \
+        -e "precache_report_mode=$report_mode" "$@"
+    checked report "$work" "$work/$core.report" "$report_mode"
 
     play "$bin" "$core.keep_warm" keep_warm -e "{\"images\": [\"$good_id\"]}" -e "$tags" "$@"
 

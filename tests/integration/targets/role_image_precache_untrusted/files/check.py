@@ -5,7 +5,8 @@
   output WORK LOG                      no control character and at most one summary line
   run-default WORK NAME                the role with the default trust (named + tag + popular)
   run-trusted WORK NAME                the same with the demo project trusted
-  report WORK DIR                      report.yml's files
+  strict WORK NAME                     the trusted run failing hosts on a selected image
+  report WORK DIR MODE                 report.yml's files, written with precache_report_mode MODE
   watch WORK NAME                      watch.yml's summary of Nova's run on the forged aggregate
 
 WORK holds bed.json (files/bed.py). Exits non-zero with the reason on the first failed check.
@@ -138,7 +139,18 @@ def run_trusted(work, name):
     expect(mode(path) == 0o600, "summary mode %o" % mode(path))
 
 
-def report(work, directory):
+def strict(work, name):
+    bed = load(os.path.join(work, "bed.json"))
+    summary = load(os.path.join(work, name + ".summary.json"))
+    broken = bed["images"]["broken"]["id"]
+    expect(summary["hosts_failed"] == HOSTS and summary["hosts_failed_by_selected_images"] == [],
+           "strict hosts failed %s / %s" % (summary["hosts_failed"],
+                                           summary["hosts_failed_by_selected_images"]))
+    expect(summary["image_failures"].get(broken) >= 1, "strict failures %s"
+           % summary["image_failures"])
+
+
+def report(work, directory, asked):
     bed = load(os.path.join(work, "bed.json"))
     data = load(os.path.join(directory, "cache-report.json"))
     columns = {column["id"]: column for column in data["images"] if column["id"]}
@@ -146,9 +158,11 @@ def report(work, directory):
         image = bed["images"][key]
         expect(image["id"] in columns and columns[image["id"]]["name"] == image["name"],
                "%s not named in the report: %s" % (key, sorted(columns)))
+    # It names the tenant's private images: never readable by others, whatever was asked.
+    expected = int(asked, 8) & ~0o007
     for suffix in ("json", "md", "html"):
         path = os.path.join(directory, "cache-report." + suffix)
-        expect(mode(path) == 0o600, "%s mode %o" % (path, mode(path)))
+        expect(mode(path) == expected, "%s mode %o, not %o" % (path, mode(path), expected))
     with open(os.path.join(directory, "cache-report.md")) as handle:
         markdown = handle.read()
     table = [block for block in markdown.split("\n\n") if block.startswith("| image")][0]
@@ -172,5 +186,5 @@ def watch(work, name):
 if __name__ == "__main__":
     checks = {"inventory": inventory, "inventory-hostname": inventory_hostname,
               "output": output, "run-default": run_default, "run-trusted": run_trusted,
-              "report": report, "watch": watch}
+              "strict": strict, "report": report, "watch": watch}
     checks[sys.argv[1]](*sys.argv[2:])
