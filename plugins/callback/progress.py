@@ -15,6 +15,8 @@ description:
     and C(aggregate.cache_images.end), in Nova's versioned-notification envelope.
   - "Prints one line per host (C(host 68/95 compute68: 1 cached, 0 failed (72%, ETA 0:41))) and
     a summary at the end through Ansible's display, so it works with any stdout callback."
+  - Host names, image ids and the hosts' messages are data, so every line shows their control
+    characters escaped (C(\x1b)), so that none can forge a line or repaint the terminal.
   - Index and total span all the serial batches of a play. Unreachable hosts and failed hosts
     count, with every image of their plan failed when their result does not say otherwise.
   - Optionally writes the notifications to a JSON-lines file, the summary to a JSON file, and
@@ -61,6 +63,17 @@ options:
     ini:
       - section: callback_progress
         key: summary_file
+  file_mode:
+    description:
+      - The mode O(progress_file) and O(summary_file) are created with, in octal. The default
+        keeps them to their owner, as they name hosts and images and quote the hosts' messages.
+    type: str
+    default: "0600"
+    env:
+      - name: PRECACHE_PROGRESS_FILE_MODE
+    ini:
+      - section: callback_progress
+        key: file_mode
   transport_url:
     description:
       - oslo.messaging transport URL of the bus to send the notifications to, for example
@@ -122,6 +135,7 @@ options:
 """
 
 import json
+import os
 
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
@@ -155,10 +169,18 @@ class CallbackModule(CallbackBase):
         self.run = _progress.Run()
         path = self.get_option("progress_file")
         if path:
-            self._progress = open(path, "w", encoding="utf-8")
+            self._progress = self._open(path)
         url = self.get_option("transport_url")
         if url:
             self._connect(url)
+
+    def _open(self, path):
+        """A file for writing, created (or truncated) with the mode of file_mode only."""
+        mode = int(str(self.get_option("file_mode")), 8)
+        descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, mode)
+        # An existing file keeps its mode through O_CREAT: set it, whatever the umask was.
+        os.fchmod(descriptor, mode)
+        return os.fdopen(descriptor, "w", encoding="utf-8")
 
     def _connect(self, url):
         try:
@@ -315,6 +337,6 @@ class CallbackModule(CallbackBase):
             self._display.display(line)
         path = self.get_option("summary_file")
         if path:
-            with open(path, "w", encoding="utf-8") as handle:
+            with self._open(path) as handle:
                 json.dump(summary, handle, indent=2, sort_keys=True)
                 handle.write("\n")

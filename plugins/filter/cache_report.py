@@ -12,11 +12,16 @@ description:
     into a matrix of hosts x images, each cell V(in_use), V(expiring) (not in use and removable
     by Nova's image cache manager within O(expiring_hours)), V(cached), V(missing), or
     V(unknown) (the host failed or was not reached).
-  - Returns the matrix as data (for JSON), and rendered as Markdown, as a self-contained HTML
+  - Returns the matrix as data, and rendered as JSON, as Markdown, as a self-contained HTML
     page and as the lines of a compact table.
   - The images are O(images) when O(only_images) is true; otherwise every original image
     cached on any of the hosts. O(images) names them, matched by Nova's file name
     C(sha1(image id)); an image no one can name is shown by that file name.
+  - 'Names, ids, host names and messages are data: the table''s lines show their control
+    characters escaped (C(\x1b)); every Markdown cell escapes HTML, pipes, backticks,
+    emphasis and line breaks, so that a row stays one row of text; the HTML page escapes
+    HTML. The result is marked unsafe, so that nothing in it is ever templated.'
+
 positional: _input, hostvars
 options:
   _input:
@@ -90,6 +95,9 @@ _value:
       description: The compact table, as lines of text.
       type: list
       elements: str
+    json:
+      description: The data (all but the renderings) as indented JSON, with a final newline.
+      type: str
     markdown:
       description: The report as Markdown.
       type: str
@@ -100,8 +108,13 @@ _value:
 
 import hashlib
 import html
+import json
+import re
 
 from ansible.errors import AnsibleFilterError
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 IN_USE = "in_use"
 EXPIRING = "expiring"
@@ -114,6 +127,8 @@ _LABELS = {IN_USE: "in use", EXPIRING: "expiring", CACHED: "cached", MISSING: "m
 _COLOURS = {IN_USE: "#1b5e20", EXPIRING: "#e65100", CACHED: "#2e7d32", MISSING: "#b71c1c",
             UNKNOWN: "#616161"}
 _SHORT_ID = 8
+# What Markdown (CommonMark and GFM tables) gives a meaning to inside a cell.
+_MARKDOWN_PUNCTUATION = re.compile(r"([\\`*_\[\]|~])")
 
 
 def _images(images):
@@ -195,21 +210,32 @@ def cache_report(hosts, hostvars, images=None, only_images=False, expiring_hours
             tally[cell["state"]] += 1
     report = {"expiring_hours": float(expiring_hours), "images": columns, "hosts": rows,
               "matrix": matrix, "counts": counts}
+    # Rendered here rather than by to_nice_json in a playbook: a string a template makes is no
+    # longer unsafe, and ansible-core 2.16 renders a loop item's strings again.
+    report["json"] = json.dumps(report, indent=4, sort_keys=True) + "\n"
     report["lines"] = _table(report)
     report["markdown"] = _markdown(report)
     report["html"] = _html(report)
-    return report
+    return unsafe(report)
 
 
 def _label(column):
+    """How a column is named in the text table and the Markdown, control characters escaped."""
     if column["name"]:
-        return "%s (%s)" % (column["name"], column["id"][:_SHORT_ID])
-    return column["key"]
+        return "%s (%s)" % (printable(column["name"]), printable(column["id"][:_SHORT_ID]))
+    return printable(column["key"])
+
+
+def md_cell(value):
+    """Text as one Markdown table cell that renders as that text: HTML, pipes, backticks,
+    emphasis and links escaped, control characters (line breaks too) shown as `\\xNN`."""
+    text = html.escape(printable(value), quote=False)
+    return _MARKDOWN_PUNCTUATION.sub(r"\\\1", text)
 
 
 def _table(report):
     """The compact text table: one line per image, one column per host."""
-    hosts = [row["host"] for row in report["hosts"]]
+    hosts = [printable(row["host"]) for row in report["hosts"]]
     if not report["images"]:
         return ["no images cached on %s" % (", ".join(hosts) or "no hosts")]
     first = max(len("image"), *(len(_label(c)) for c in report["images"]))
@@ -220,8 +246,8 @@ def _table(report):
         cells = [_LABELS[report["matrix"][h][column["key"]]["state"]].ljust(w)
                  for h, w in zip(hosts, widths)]
         lines.append("  ".join([_label(column).ljust(first)] + cells).rstrip())
-    problems = [("%s: %s %s" % (row["host"], row["status"], row["msg"])).rstrip()
-                for row in report["hosts"] if row["status"] != "ok"]
+    problems = [("%s: %s %s" % (printable(row["host"]), row["status"], printable(row["msg"])))
+                .rstrip() for row in report["hosts"] if row["status"] != "ok"]
     return lines + problems
 
 
@@ -244,25 +270,29 @@ def _markdown(report):
            "Expiring: not in use, and Nova may remove it within %g hours." % report["expiring_hours"],
            ""]
     if report["images"]:
-        out.append("| image | id | " + " | ".join(hosts) + " |")
+        out.append("| image | id | " + " | ".join(md_cell(h) for h in hosts) + " |")
         out.append("| --- | --- |" + " --- |" * len(hosts))
         for column in report["images"]:
             cells = [_cell_text(report["matrix"][h][column["key"]]) for h in hosts]
-            out.append("| %s | `%s` | %s |" % (
-                (column["name"] or "").replace("|", "\\|"), column["key"], " | ".join(cells)))
+            out.append("| %s | %s | %s |" % (
+                md_cell(column["name"]), md_cell(column["key"]), " | ".join(cells)))
     else:
         out.append("No images cached on these hosts.")
     out += ["", "| host | status | cache dir | free |", "| --- | --- | --- | --- |"]
     for row in report["hosts"]:
         free = "" if row["free"] is None else "%.1f GiB" % (row["free"] / 1024.0 ** 3)
         status = row["status"] + (": " + row["msg"] if row["msg"] else "")
-        out.append("| %s | %s | %s | %s |" % (row["host"], status.replace("|", "\\|"),
-                                              row["cache_dir"] or "", free))
+        out.append("| %s | %s | %s | %s |" % (md_cell(row["host"]), md_cell(status),
+                                              md_cell(row["cache_dir"]), free))
     return "\n".join(out) + "\n"
 
 
+def _esc(value):
+    return html.escape(printable(value))
+
+
 def _html(report):
-    esc = html.escape
+    esc = _esc
     hosts = [row["host"] for row in report["hosts"]]
     style = " ".join(".%s{background:%s;color:#fff}" % (state, colour)
                      for state, colour in _COLOURS.items())

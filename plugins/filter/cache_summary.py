@@ -13,6 +13,13 @@ description:
     P(openstack_ops.precache.progress#callback) callback writes, plus the lines to print.
   - A failed or unreachable host whose result does not list its images has every image of the
     plan failed. A host without a result is listed in C(hosts_not_attempted).
+  - 'How failures count: a host fails (RV(_value.hosts_failed)) when it was unreachable, failed
+    for a reason that is no image''s, or when an image the operator named (C(selected_by)
+    V(explicit) in O(selection)) failed on it. An image that only a tag, a query or
+    popularity selected and that failed is that image''s failure, in
+    RV(_value.image_failures): its hosts are in RV(_value.hosts_failed_by_selected_images)
+    instead, unless O(fail_on_selected). Without O(selection) every image counts as named.'
+  - The result is marked unsafe, so that no name or message in it is ever templated.
 positional: _input, hostvars
 options:
   _input:
@@ -35,6 +42,17 @@ options:
     type: list
     elements: dict
     default: []
+  ignored:
+    description: The images the selections left out (what C(validate_images) returns in
+      C(ignored)), for their lines.
+    type: list
+    elements: dict
+    default: []
+  fail_on_selected:
+    description: Whether an image selected by a tag, a query or popularity that failed on a
+      host fails the host, as a named image does.
+    type: bool
+    default: false
   started_at:
     description: When the run started, in seconds since the epoch, for C(elapsed).
     type: float
@@ -78,6 +96,19 @@ _value:
       description: Hosts without a result (the rollout stopped before them).
       type: list
       elements: str
+    hosts_failed:
+      description: The hosts that fail (see the description for how failures count).
+      type: list
+      elements: str
+    hosts_failed_by_selected_images:
+      description: Hosts where only images selected by a tag, a query or popularity failed,
+        which do not fail unless O(fail_on_selected).
+      type: list
+      elements: str
+    ignored:
+      description: O(ignored), as given; its lines follow the selection's in RV(_value.lines).
+      type: list
+      elements: dict
     selection:
       description: O(selection), as given.
       type: list
@@ -95,6 +126,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def _status(result):
@@ -104,7 +136,7 @@ def _status(result):
 
 
 def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result",
-                  selection=None):
+                  selection=None, ignored=None, fail_on_selected=False):
     """The run's summary (see DOCUMENTATION)."""
     if not isinstance(hosts, (list, tuple)):
         raise AnsibleFilterError("cache_summary: the input must be a list of hosts, not %s"
@@ -118,7 +150,10 @@ def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="pre
         result = hostvars[host].get(result_var)
         if isinstance(result, dict) and not result.get("skipped"):
             run.result(host, _status(result), result, planned)
-    return _progress.finish_summary(run.summary(), selection)
+    summary = run.summary()
+    summary["hosts_failed"], summary["hosts_failed_by_selected_images"] = (
+        _progress.counted_failures(run, _progress.named_ids(selection), bool(fail_on_selected)))
+    return unsafe(_progress.finish_summary(summary, selection, ignored))
 
 
 class FilterModule:

@@ -16,6 +16,7 @@ description:
     status C(skipped), and its images are not counted in C(errors) or C(image_failures).
     Hosts of an aggregate that did not report (the run did not end in time) are in
     C(hosts_not_attempted). Nothing downloads through Ansible, so C(bytes_downloaded) is 0.
+  - The result is marked unsafe, so that no name or message in it is ever templated.
 options:
   _input:
     description: The results of M(openstack_ops.precache.aggregate_precache).
@@ -48,6 +49,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def nova_cache_summary(results, started_at=None, selection=None):
@@ -61,7 +63,7 @@ def nova_cache_summary(results, started_at=None, selection=None):
     for result in results:
         if isinstance(result, dict) and not result.get("skipped"):
             run.nova_result(result)
-    return _progress.finish_summary(run.summary(), selection)
+    return unsafe(_progress.finish_summary(run.summary(), selection))
 
 
 class FilterModule:

@@ -18,6 +18,7 @@ description:
     copy's reason in the image's C(msg) and its C(store_status); C(failed) and C(msg) follow, so
     the host fails when an image could not be put into its store.
   - Any other result, or one whose store no run asked for, is returned unchanged.
+  - The result is marked unsafe, so that no name or message in it is ever templated.
 positional: _input, runs
 options:
   _input:
@@ -51,6 +52,7 @@ _value:
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 def store_copy_result(result, runs):
@@ -61,7 +63,7 @@ def store_copy_result(result, runs):
     if not isinstance(runs, (list, tuple)):
         raise AnsibleFilterError("store_copy_result: runs must be a list of {stores, result}, "
                                  "not %s" % type(runs).__name__)
-    return _progress.with_store_copies(result, list(runs))
+    return unsafe(_progress.with_store_copies(result, list(runs)))
 
 
 class FilterModule:

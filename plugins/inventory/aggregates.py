@@ -29,6 +29,13 @@ description:
   - Disabled and down compute hosts are left out unless O(include_disabled) or O(include_down)
     say otherwise, and so are hosts for which Nova reports no hypervisor; a warning names each
     host left out and why.
+  - 'Nova''s records are data (a compute node reports its own hypervisor host name; names,
+    metadata and disabled reasons are free text): a host whose name could not be a Nova
+    service host name (letters, digits, C(.), C(-), C(_) and C(:)), or whose C(ansible_host)
+    would not be an IP address (V(host_ip)) or a host name, is left out with a warning that
+    shows the name escaped; every host var, C(nova_aggregate_groups) and the variables
+    O(compose) reads are marked unsafe, so that no value from the cloud is ever templated.'
+
   - Makes three API calls (aggregates, hypervisors with details, C(nova-compute) services)
     however many aggregates and hosts there are. Needs an admin account (Nova's default policy
     for these calls).
@@ -122,7 +129,9 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _aggregates
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
 class _NoSDKError(Exception):
@@ -209,17 +218,19 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
             self.display.warning(
                 "%s: compute hosts left out: %s. include_disabled and include_down keep disabled "
                 "and down hosts." % (self.NAME, "; ".join(
-                    "%s (%s)" % item for item in result["excluded"])))
+                    "%s (%s)" % (printable(host), printable(reason))
+                    for host, reason in result["excluded"])))
 
         for group, hosts in result["groups"].items():
             self.inventory.add_group(group)
             for host in hosts:
                 self.inventory.add_host(host, group=group)
         self.inventory.set_variable(result["all_group"], "nova_aggregate_groups",
-                                    result["aggregate_groups"])
+                                    unsafe(result["aggregate_groups"]))
 
         strict = self.get_option("strict")
         for host, hostvars in result["hosts"].items():
+            hostvars = unsafe(hostvars)
             for name, value in hostvars.items():
                 self.inventory.set_variable(host, name, value)
             self._set_composite_vars(self.get_option("compose"), hostvars, host, strict=strict)

@@ -9,12 +9,22 @@ cache_image (and Nova) fail on it; all the problems are collected, so that one f
 every bad reference and why, before any compute host is touched. Each selected image keeps
 every reason it was selected for (`selected_by`).
 
+Trust (docs/trust_boundaries.md): any tenant can name, tag and describe its own images, and boot
+instances from them. Tag, query and popularity selection therefore take only images of trusted
+owners: public images, the credentials' project and the projects the operator adds
+(`trusted_owners`); the others are left out and listed in `ignored`, with why. A reference the
+operator typed works for any image the credentials can see, but a UUID-shaped one is an id and
+never a name, and a name resolves among trusted owners first, so that no tenant can hijack or
+veto it with an image of the same name.
+
 The Glance side is reached through openstacksdk's image proxy (`conn.image`): get_image(),
 images(**filters) and get_endpoint(), and nothing else, so unit tests pass a double.
 """
 
 import re
 import traceback
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
     container_format_problem)
@@ -94,7 +104,14 @@ def plan_record(record, endpoint):
 
 
 def _label(record):
-    return "image %s%s" % (record["id"], " (%s)" % record["name"] if record.get("name") else "")
+    """`image <id> (<name>)` for messages: the name is a tenant's, printed escaped."""
+    return "image %s%s" % (printable(record["id"]),
+                           " (%s)" % printable(record["name"]) if record.get("name") else "")
+
+
+def is_public(record):
+    """Whether a Glance record is a public image (visibility public: an administrator's)."""
+    return record.get("visibility") == "public"
 
 
 def check_image(record, allowed_disk_formats):
@@ -119,16 +136,20 @@ def check_image(record, allowed_disk_formats):
 class ImagePlanner:
     """Collects the selected images, in order and once each, why, and the problems found.
 
-    `image_api` is openstacksdk's image proxy; `caller` names the project whose view of
-    Glance this is, for "not found" messages.
+    `image_api` is openstacksdk's image proxy; `caller` is the project of the credentials (a
+    trusted owner, and named in "not found" messages); `trusted_owners` are the other projects
+    whose images tags, queries and popularity may select.
     """
 
-    def __init__(self, image_api, allowed_disk_formats=DEFAULT_DISK_FORMATS, caller=None):
+    def __init__(self, image_api, allowed_disk_formats=DEFAULT_DISK_FORMATS, caller=None,
+                 trusted_owners=()):
         self.api = image_api
         self.allowed_disk_formats = tuple(allowed_disk_formats)
         self.caller = caller
+        self.trusted_owners = sorted(set(filter(None, [caller] + list(trusted_owners))))
         self.problems = []
         self.warnings = []
+        self.ignored = []
         self._selected = {}
         self._listing = None
         self._fetched = {}
@@ -137,6 +158,40 @@ class ImagePlanner:
         self.problems.append(dict(reference=reference, reason=reason,
                                   id=record.get("id") if record else None,
                                   name=record.get("name") if record else None))
+
+    def trusted(self, record):
+        """Whether a selection other than an explicit reference may take this image."""
+        return is_public(record) or record.get("owner") in self.trusted_owners
+
+    def _untrusted_reason(self, record):
+        return ("a %s image of project %s, which is not a trusted owner (the credentials' "
+                "project, public images and image_owners are)"
+                % (printable(record.get("visibility") or "private"),
+                   printable(record.get("owner") or "unknown")))
+
+    def _ignore(self, record, source, reason):
+        """Leave an image out of the selection, and say why in `ignored`."""
+        entry = dict(id=record.get("id"), name=record.get("name"), owner=record.get("owner"),
+                     visibility=record.get("visibility"), source=source, reason=reason)
+        if entry not in self.ignored:
+            self.ignored.append(entry)
+
+    def ignored_warnings(self):
+        """One warning per selection that left images out, naming the first few (escaped)."""
+        by_source = {}
+        for entry in self.ignored:
+            by_source.setdefault(entry["source"], []).append(entry)
+        return ["%s: %d image%s left out: %s%s (see ignored in the result for why)" % (
+            printable(source), len(entries), "" if len(entries) == 1 else "s",
+            ", ".join(_label(entry) for entry in entries[:5]),
+            ", ..." if len(entries) > 5 else "") for source, entries in by_source.items()]
+
+    def other_projects(self):
+        """Projects other than the caller's whose non-public images the selection or `ignored`
+        names: a file that lists them must not be world-readable."""
+        records = [record for record, _source, _reasons in self._selected.values()]
+        return sorted({str(record.get("owner")) for record in records + self.ignored
+                       if not is_public(record) and record.get("owner") != self.caller})
 
     def _select(self, record, source, reason):
         """Select an image; `source` labels its problems, `reason` is a `selected_by` entry."""
@@ -160,10 +215,15 @@ class ImagePlanner:
         return "not found: no image has this name or id, or %s may not see it (Glance does " \
             "not tell the two apart)" % ("project %s" % self.caller if self.caller else "the caller")
 
-    def select_reference(self, reference, source="images", reason=None):
-        """Select one image by id, or by name when no image has that id."""
+    def select_reference(self, reference, source="images", reason=None, trusted_only=False):
+        """Select one image by id (a UUID-shaped reference) or by name.
+
+        A name resolves among the trusted owners' images first; images of other owners with
+        the same name are then ignored. The operator's references (not `trusted_only`) fall
+        back to every image the caller can see; a query's (`trusted_only`) do not.
+        """
         label = "%r (%s)" % (reference, source)
-        record = None
+        reason = reason or dict(selector="explicit", reference=reference)
         if _UUID.match(reference):
             try:
                 record = self._get(reference)
@@ -171,25 +231,44 @@ class ImagePlanner:
                 self._problem(label, "no access: Glance refuses to show this image to the "
                                      "caller (HTTP 403)")
                 return
-        if record is None:
-            matches = [glance_record(image) for image in self.api.images(name=reference)]
-            if len(matches) > 1:
-                self._problem(label, "ambiguous name: %d images are named so (%s); give the id "
-                                     "of the one to cache" % (len(matches), ", ".join(
-                                         "%s %s" % (m["id"], m.get("status")) for m in matches)))
-                return
-            record = matches[0] if matches else None
-        if record is None:
-            self._problem(label, self._unseen())
+            if record is None:
+                self._problem(label, "not found: no image has this id, or %s may not see it "
+                                     "(a reference shaped like a UUID is an id, never a name)"
+                              % ("project %s" % self.caller if self.caller else "the caller"))
+            elif trusted_only and not self.trusted(record):
+                self._ignore(record, source, self._untrusted_reason(record))
+            else:
+                self._select(record, source, reason)
             return
-        self._select(record, source, reason or dict(selector="explicit", reference=reference))
+        matches = [glance_record(image) for image in self.api.images(name=reference)]
+        candidates = [m for m in matches if self.trusted(m)]
+        others = [m for m in matches if not self.trusted(m)]
+        if candidates:
+            for other in others:
+                self._ignore(other, source, "has the name of an image of a trusted owner, which "
+                                            "the name selects; " + self._untrusted_reason(other))
+        elif trusted_only:
+            for other in others:
+                self._ignore(other, source, self._untrusted_reason(other))
+            return
+        else:
+            candidates = others
+        if len(candidates) > 1:
+            self._problem(label, "ambiguous name: %d images are named so (%s); give the id "
+                                 "of the one to cache" % (len(candidates), ", ".join(
+                                     "%s %s" % (printable(m["id"]), printable(m.get("status")))
+                                     for m in candidates)))
+        elif not candidates:
+            self._problem(label, self._unseen())
+        else:
+            self._select(candidates[0], source, reason)
 
     def select_references(self, references):
         for reference in references:
             self.select_reference(reference)
 
     def select_tags(self, tags):
-        """Select every active image that carries all the tags."""
+        """Select every active image of a trusted owner that carries all the tags."""
         wanted = set(tags)
         label = "tags %s" % ", ".join(tags)
         found = 0
@@ -198,14 +277,18 @@ class ImagePlanner:
             record = glance_record(image)
             if not wanted <= set(record.get("tags") or ()):
                 continue
+            if not self.trusted(record):
+                self._ignore(record, label, self._untrusted_reason(record))
+                continue
             if record.get("status") != "active":
                 self.warnings.append("%s carries the tags %s but is not selected: its status is "
-                                     "%s" % (_label(record), ", ".join(tags), record.get("status")))
+                                     "%s" % (_label(record), printable(", ".join(tags)),
+                                             printable(record.get("status"))))
                 continue
             found += 1
             self._select(record, label, dict(selector="tag", tags=list(tags)))
         if not found:
-            self._problem(label, "no active image carries all of these tags")
+            self._problem(label, "no active image of a trusted owner carries all of these tags")
 
     def _list(self):
         if self._listing is None:
@@ -216,7 +299,8 @@ class ImagePlanner:
         """Select the images a JMESPath expression picks from Glance's image list.
 
         The expression gives image records (`[?os_distro=='ubuntu']`), or names or ids
-        (`[?os_distro=='ubuntu'].name`), which are then resolved as the `images` option's.
+        (`[?os_distro=='ubuntu'].name`), which are then resolved as the `images` option's;
+        either way only images of trusted owners are selected.
         """
         label = "query %s" % expression
         if jmespath is None:
@@ -241,9 +325,12 @@ class ImagePlanner:
         reason = dict(selector="query", query=expression)
         for item in found:
             if isinstance(item, dict) and isinstance(item.get("id"), str):
-                self._select(item, label, reason)
+                if self.trusted(item):
+                    self._select(item, label, reason)
+                else:
+                    self._ignore(item, label, self._untrusted_reason(item))
             elif isinstance(item, str):
-                self.select_reference(item, label, reason)
+                self.select_reference(item, label, reason, trusted_only=True)
             else:
                 self._problem(label, "gives %s, which is neither an image nor a name or id"
                               % _describe(item))
@@ -261,8 +348,9 @@ class ImagePlanner:
         """Select the `top` most used cacheable images of a census group (see _popularity.py).
 
         Images used by fewer than `min_instances` instances are not candidates. A candidate that
-        is gone from Glance, not visible, or could not be cached is skipped (not a problem: the
-        instances outlive their image) and the next one is taken. Returns the group's ranking:
+        is gone from Glance, not visible, not of a trusted owner (also in `ignored`) or could not
+        be cached is skipped (not a problem: the instances outlive their image) and the next
+        one is taken. Returns the group's ranking:
         the selected and the skipped images with their instance counts, and why skipped.
         """
         ranking = census.ranking(group)
@@ -280,6 +368,9 @@ class ImagePlanner:
                     "booted, or the caller may not see it")))
                 continue
             reasons = check_image(record, self.allowed_disk_formats)
+            if not self.trusted(record):
+                reasons = [self._untrusted_reason(record)]
+                self._ignore(record, "popular in %s" % group, reasons[0])
             if reasons:
                 skipped.append(dict(id=image_id, name=record.get("name"), instances=used,
                                     reason="; ".join(reasons)))
@@ -292,15 +383,17 @@ class ImagePlanner:
         if not selected:
             self.warnings.append(
                 "popular in %s: no image selected (%d image%s used by %d or more instances%s)"
-                % (group, len(candidates), "" if len(candidates) == 1 else "s", min_instances,
-                   ", none cacheable" if candidates else ""))
+                % (printable(group), len(candidates), "" if len(candidates) == 1 else "s",
+                   min_instances, ", none cacheable and trusted" if candidates else ""))
         return dict(group=group, instances=sum(census.counts[group].values()),
                     images=len(ranking), below_min_instances=len(ranking) - len(candidates),
                     selected=selected, skipped=skipped)
 
     def selection(self):
-        """Why each image is in the plan: id, name and `selected_by`, in the plan's order."""
-        return [dict(id=record["id"], name=record.get("name"), selected_by=list(reasons))
+        """Why each image is in the plan: id, name, owner, visibility and `selected_by`, in the
+        plan's order."""
+        return [dict(id=record["id"], name=record.get("name"), owner=record.get("owner"),
+                     visibility=record.get("visibility"), selected_by=list(reasons))
                 for record, _source, reasons in self._selected.values()]
 
     def plan(self, glance_endpoint):

@@ -12,6 +12,8 @@ aggregates(), get_endpoint_data(), services() and aggregate_precache_images(), a
 else, so unit tests pass a double.
 """
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+
 PRECACHE_MICROVERSION = (2, 81)
 
 
@@ -51,7 +53,7 @@ def find_aggregate(compute, reference):
         for aggregate in aggregates:
             if str(getattr(aggregate, field)) == reference:
                 return aggregate_record(aggregate)
-    names = sorted(str(aggregate.name) for aggregate in aggregates)
+    names = sorted(printable(aggregate.name) for aggregate in aggregates)
     raise PrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
                         % (reference, ", ".join(names) or "none"))
 
@@ -74,8 +76,8 @@ def request_precache(compute, aggregate, image_ids):
             raise PrecacheError(
                 "Nova's policy forbids the image pre-cache of aggregate %s to this user "
                 "(rule compute:aggregates:images, admin only by default): %s"
-                % (aggregate["name"], err)) from None
+                % (printable(aggregate["name"]), printable(err))) from None
         if status in (400, 404, 409):
             raise PrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
-                                % (aggregate["name"], status, err)) from None
+                                % (printable(aggregate["name"]), status, printable(err))) from None
         raise

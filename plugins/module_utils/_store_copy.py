@@ -22,6 +22,8 @@ import html
 import re
 import time
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+
 PRESENT, COPIED, FAILED, TIMED_OUT, MISSING = (
     "present", "copied", "failed", "timed_out", "missing")
 IMPORTING_KEY = "os_glance_importing_to_stores"
@@ -64,7 +66,8 @@ def glance_message(response):
 
 
 def _label(image_id, name):
-    return "image %s%s" % (image_id, " (%s)" % name if name else "")
+    """`image <id> (<name>)` for messages, the tenant's name printed escaped."""
+    return "image %s%s" % (printable(image_id), " (%s)" % printable(name) if name else "")
 
 
 def resolve_images(image_api, references):
@@ -252,7 +255,7 @@ class StoreCopier:
                 job.settle(store, FAILED, "%s: Glance could not copy it to store %s "
                            "(os_glance_failed_import)" % (job.label, store), now)
             return True
-        reason = task.get("message") or "no reason given"
+        reason = printable(task.get("message") or "no reason given")
         for store in [store for store in job.pending if store in job.own_stores]:
             if task.get("status") == "failure":
                 why = "Glance's copy task %s failed: %s" % (task.get("id"), reason)

@@ -219,6 +219,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils import (
     _image_plan, _nova_precache, _notification_watch)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
     OpenStackError, OpenStackModule)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 
 
 class AggregatePrecacheModule(OpenStackModule):
@@ -271,7 +272,7 @@ class AggregatePrecacheModule(OpenStackModule):
         aggregate = _nova_precache.find_aggregate(compute, self.params["aggregate"])
         if not aggregate["hosts"]:
             raise OpenStackError("aggregate %s has no hosts: there is nothing to cache on"
-                                 % aggregate["name"])
+                                 % printable(aggregate["name"]))
         plan = self._plan()
         image_ids = [image["id"] for image in plan]
         down = _nova_precache.down_hosts(compute, aggregate["hosts"])

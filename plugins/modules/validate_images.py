@@ -14,6 +14,13 @@ description:
     takes, after checking that every image can be downloaded and cached.
   - The selections combine, in the order O(images), O(tags), O(query), O(popular), and each
     image is planned once. RV(selection) says why each image is in the plan.
+  - 'Trusted owners: O(tags), O(query) and O(popular) select only public images and images
+    of the credentials'' project and of O(image_owners); the other images they match are left
+    out, listed in RV(ignored) with why, and named in a warning. O(images) takes any image
+    the credentials can see, but a name resolves among the trusted owners'' images first
+    (other images of that name are ignored, and do not make it ambiguous), and a reference
+    shaped like a UUID is an id, never a name. See the collection''s docs/trust_boundaries.md.'
+
   - All the images are checked first; then one failure lists every bad reference and why. An
     image is refused when it is not found (or not visible to the caller), its name is
     ambiguous, its status is not C(active) (queued, saving, importing, deactivated, killed,
@@ -36,7 +43,9 @@ attributes:
 options:
   images:
     description:
-      - Names or ids of images. A name must match exactly one image the caller can see.
+      - Names or ids of images. A reference shaped like a UUID is an id; any other is a name,
+        which must match exactly one image of the trusted owners (see O(image_owners)), or,
+        when none has it, exactly one image the caller can see.
       - Images hidden from Glance's list (C(os_hidden)) are found by id only.
     type: list
     elements: str
@@ -100,6 +109,16 @@ options:
         type: list
         elements: str
         default: [ACTIVE, SHUTOFF]
+  image_owners:
+    description:
+      - Ids of projects (Glance's C(owner)) whose private, shared and community images
+        O(tags), O(query) and O(popular) may select, besides public images and the
+        credentials' own project, which are always trusted.
+      - Any tenant can tag, describe and boot its images, so its images are data to the
+        selections unless it is listed here.
+    type: list
+    elements: str
+    default: []
   allowed_disk_formats:
     description:
       - The C(disk_format) values accepted.
@@ -231,6 +250,12 @@ selection:
     name:
       description: Image name.
       type: str
+    owner:
+      description: The project that owns the image (Glance's C(owner)).
+      type: str
+    visibility:
+      description: Glance's C(visibility) of the image.
+      type: str
     selected_by:
       description:
         - Every selection that picked the image; C(selector) is V(explicit) (O(images), with
@@ -245,6 +270,44 @@ selection:
         - selector: popular
           instances: 12
           aggregate: edge-1
+ignored:
+  description:
+    - Images that a selection matched but left out, because their owner is not trusted (see
+      O(image_owners)), or because they have the name of a trusted owner's image.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: Glance image id.
+      type: str
+    name:
+      description: Image name.
+      type: str
+    owner:
+      description: The project that owns it.
+      type: str
+    visibility:
+      description: Glance's C(visibility).
+      type: str
+    source:
+      description: The selection that matched it, such as C(tags mission-critical).
+      type: str
+    reason:
+      description: Why it was left out.
+      type: str
+trusted_owners:
+  description: The projects whose images the selections take (besides public images).
+  returned: always
+  type: list
+  elements: str
+other_projects:
+  description:
+    - Projects other than the credentials' whose non-public images RV(selection) or
+      RV(ignored) name; a file that lists them should not be world-readable.
+  returned: always
+  type: list
+  elements: str
 popular:
   description: The instance counts behind O(popular), and what they selected.
   returned: when O(popular) is given
@@ -348,6 +411,7 @@ class ValidateImagesModule(OpenStackModule):
             statuses=dict(type="list", elements="str",
                           default=list(_popularity.DEFAULT_STATUSES)),
         )),
+        image_owners=dict(type="list", elements="str", default=[]),
         allowed_disk_formats=dict(type="list", elements="str",
                                   default=list(_image_plan.DEFAULT_DISK_FORMATS)),
         issue_token=dict(type="bool", default=False),
@@ -358,7 +422,8 @@ class ValidateImagesModule(OpenStackModule):
     def run(self):
         params = self.params
         planner = _image_plan.ImagePlanner(self.conn.image, params["allowed_disk_formats"],
-                                           caller=self.conn.current_project_id)
+                                           caller=self.conn.current_project_id,
+                                           trusted_owners=params["image_owners"])
         if params["images"] is not None:
             planner.select_references(params["images"])
         if params["tags"]:
@@ -366,15 +431,18 @@ class ValidateImagesModule(OpenStackModule):
         if params["query"]:
             planner.select_query(params["query"])
         popular = self._select_popular(planner) if params["popular"] else {}
-        for warning in planner.warnings:
+        for warning in planner.warnings + planner.ignored_warnings():
             self.module.warn(warning)
+        trust = dict(ignored=planner.ignored, trusted_owners=planner.trusted_owners,
+                     other_projects=planner.other_projects())
         endpoint = _image_plan.image_endpoint(self.conn.image.get_endpoint())
         try:
             plan = planner.plan(endpoint)
         except _image_plan.PlanError as err:
-            self.module.fail_json(msg=str(err), problems=err.problems, **popular)
+            self.module.fail_json(msg=str(err), problems=err.problems, **dict(popular, **trust))
         result = dict(changed=False, images=plan, total_size=_image_plan.total_size(plan),
-                      image_endpoint=endpoint, selection=planner.selection(), **popular)
+                      image_endpoint=endpoint, selection=planner.selection(),
+                      **dict(popular, **trust))
         if params["issue_token"]:
             access = self.conn.session.auth.get_access(self.conn.session)
             result.update(auth_token=access.auth_token,

@@ -6,8 +6,14 @@ The aggregates inventory plugin in two halves, as plain functions: query() reads
 lists from an openstacksdk compute proxy into records shaped like Nova's API (the form kept in
 the inventory cache), and build() turns those records into hosts, groups and host vars under
 the plugin's options. Nothing here touches Ansible's inventory, so both halves are tested alone.
+
+Everything in the records is data that compute hosts and administrators set (a compute node
+reports its own hypervisor_hostname): build() keeps no host whose name could not be a Nova
+service host name, and no address that is not an IP address or a host name, and the plugin
+marks every value it hands to Ansible unsafe.
 """
 
+import ipaddress
 import re
 
 # Nova's JSON key -> openstacksdk attribute (openstack/compute/v2/{aggregate,hypervisor,service}.py).
@@ -27,6 +33,9 @@ AZ_PREFIX = "az_"
 ANSIBLE_GROUPS = ("all", "ungrouped")
 
 _INVALID_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
+# What nova.conf's [DEFAULT] host can be and still work as an AMQP routing key and a host name:
+# a short name, an FQDN or an IP address.
+_HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$")
 
 
 class AggregatesError(Exception):
@@ -130,6 +139,24 @@ def select_aggregates(aggregates, wanted):
     return [a for a in aggregates if id(a) in chosen]
 
 
+def valid_host_name(name):
+    """Whether `name` could be a Nova service host name (nova.conf's host): letters, digits and
+    `.`, `-`, `_`, `:`, starting with a letter or digit, at most 255 characters."""
+    return isinstance(name, str) and bool(_HOST_NAME.match(name))
+
+
+def valid_address(address, host_address):
+    """Whether an ansible_host value is one: an IP address for host_ip, a host name otherwise
+    (never an option such as `-oProxyCommand=...`, nor a template)."""
+    if host_address == "host_ip":
+        try:
+            ipaddress.ip_address(str(address))
+        except ValueError:
+            return False
+        return True
+    return valid_host_name(address)
+
+
 def _exclusion(service, hypervisor, include_disabled, include_down):
     """Why a compute host is left out, or None."""
     reasons = []
@@ -185,7 +212,11 @@ def build(records, aggregates=None, include_disabled=False, include_down=False,
     candidates.update(host for a in selected for host in a.get("hosts") or ())
 
     hosts, excluded = {}, []
-    for host in sorted(candidates):
+    for host in sorted(candidates, key=str):
+        if not valid_host_name(host):
+            excluded.append((host, "not a name Nova gives a compute service host (letters, "
+                                   "digits, '.', '-', '_' and ':')"))
+            continue
         service = services.get(host)
         if service is None:
             excluded.append((host, "listed in an aggregate but not a nova-compute service"))
@@ -195,6 +226,10 @@ def build(records, aggregates=None, include_disabled=False, include_down=False,
         address = _address(host, hypervisor, host_address) if reason is None else None
         if reason is None and address is None:
             reason = "its hypervisor has no %s" % host_address
+        elif reason is None and not valid_address(address, host_address):
+            reason = "its %s %r is not %s" % (
+                host_address, address,
+                "an IP address" if host_address == "host_ip" else "a host name")
         if reason:
             excluded.append((host, reason))
             continue

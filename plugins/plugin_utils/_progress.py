@@ -7,6 +7,8 @@ The progress callback plugin's logic as plain code: Run keeps the state of one p
 to write; nothing here touches Ansible, so unit tests drive it directly. The notifications have
 Nova's versioned-notification envelope and payloads (AggregatePayload for start and end,
 AggregateCachePayload 1.0 for progress), so a consumer written for Nova works unchanged.
+Every line meant for a terminal shows the cloud's text through printable(): host names, image
+names and ids, and the messages that quote them, so that none can forge or repaint output.
 """
 
 import datetime
@@ -14,6 +16,8 @@ import socket
 import time
 import uuid
 import warnings
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 
 CACHE_IMAGE_ACTION = "openstack_ops.precache.cache_image"
 STORE_COPY_ACTION = "openstack_ops.precache.image_store_copy"
@@ -171,7 +175,7 @@ def progress_line(index, total, host, cached, failed, elapsed):
     percent = int(round(100.0 * index / total)) if total else 100
     remaining = elapsed / index * (total - index) if index else 0
     return "host %d/%d %s: %d cached, %d failed (%d%%, ETA %s)" % (
-        index, total, host, cached, failed, percent, format_duration(remaining))
+        index, total, printable(host), cached, failed, percent, format_duration(remaining))
 
 
 def image_ids(images):
@@ -361,12 +365,16 @@ class Run:
         aggregate.index += 1
         total = max(len(aggregate.hosts), aggregate.index)
         record = self.hosts.setdefault(host, {"status": "ok", "images_cached": [],
-                                              "images_failed": [], "reasons": {}})
+                                              "images_failed": [], "reasons": {},
+                                              "host_failed": False})
         if status != "ok" or failed:
             record["status"] = status if status != "ok" else "failed"
         record["images_cached"] = cached
         record["images_failed"] = failed
         record["reasons"].update(reasons)
+        # The host itself failed (unreachable, or an error that is no image's), not only images.
+        record["host_failed"] = status == "unreachable" or (status == "failed" and (
+            "images_failed" not in (result or {}) or not failed))
         # Nova reports a host it skipped (down) with every image failed: not an image's failure.
         for image_id in failed if status != "skipped" else []:
             self.image_failures[image_id] = self.image_failures.get(image_id, 0) + 1
@@ -449,10 +457,40 @@ class Run:
         }
 
 
+def named_ids(selection):
+    """Ids of the images the operator named (validate_images' `selection`, selector explicit);
+    None without a selection, when every image counts as named."""
+    if not selection:
+        return None
+    return {str(entry.get("id")) for entry in selection
+            if any(reason.get("selector") == "explicit"
+                   for reason in entry.get("selected_by") or [] if isinstance(reason, dict))}
+
+
+def counted_failures(run, named=None, fail_on_selected=False):
+    """(hosts that fail, hosts where only selected images failed), each sorted.
+
+    A host fails when it failed itself (unreachable, or an error that is no image's), or when
+    an image the operator named failed on it. An image that only a tag, a query or popularity
+    selected is that image's failure: it fails no host (and stops no rollout), unless
+    `fail_on_selected`. `named` None (no selection known) counts every image as named.
+    """
+    failed, selected_only = [], []
+    for host, record in sorted(run.hosts.items()):
+        if record["status"] in ("ok", "skipped"):
+            continue
+        if (record["host_failed"] or fail_on_selected or named is None
+                or set(record["images_failed"]) & named):
+            failed.append(host)
+        else:
+            selected_only.append(host)
+    return failed, selected_only
+
+
 def _reason(reason):
     selector = reason.get("selector")
     if selector == "tag":
-        return "tags %s" % ", ".join(reason.get("tags") or [])
+        return "tags %s" % ", ".join(str(tag) for tag in reason.get("tags") or [])
     if selector == "query":
         return "query %s" % reason.get("query")
     if selector == "popular":
@@ -466,16 +504,29 @@ def selection_lines(selection):
     if not selection:
         return []
     return ["Images in the plan, and why:"] + [
-        "  %s (%s): %s" % (entry.get("name"), entry.get("id"),
-                           "; ".join(_reason(reason) for reason in entry.get("selected_by") or []))
+        "  %s (%s): %s" % (printable(entry.get("name")), printable(entry.get("id")), printable(
+            "; ".join(_reason(reason) for reason in entry.get("selected_by") or [])))
         for entry in selection]
 
 
-def finish_summary(summary, selection=None):
-    """A filter's summary: Run.summary() plus `selection`, its lines, and all the lines."""
+def ignored_lines(ignored):
+    """The images the selections left out (validate_images' `ignored`), as lines of text."""
+    if not ignored:
+        return []
+    return ["Images left out of the selection, and why:"] + [
+        "  %s (%s), from %s: %s" % (printable(entry.get("name")), printable(entry.get("id")),
+                                    printable(entry.get("source")), printable(entry.get("reason")))
+        for entry in ignored]
+
+
+def finish_summary(summary, selection=None, ignored=None):
+    """A filter's summary: Run.summary() plus `selection` and `ignored`, their lines, and all
+    the lines."""
     summary["selection"] = list(selection or [])
     summary["selection_lines"] = selection_lines(summary["selection"])
-    summary["lines"] = summary_lines(summary) + summary["selection_lines"]
+    summary["ignored"] = list(ignored or [])
+    summary["lines"] = (summary_lines(summary) + summary["selection_lines"]
+                        + ignored_lines(summary["ignored"]))
     return summary
 
 
@@ -484,14 +535,19 @@ def summary_lines(summary):
     lines = ["Completed %d hosts, %d errors in %s, %d bytes downloaded" % (
         summary["hosts_completed"], summary["errors"], format_duration(summary["elapsed"]),
         summary["bytes_downloaded"])]
+    selected_only = set(summary.get("hosts_failed_by_selected_images") or ())
     if summary["failing_hosts"]:
         lines.append("Errors from hosts:")
         for host, record in summary["failing_hosts"].items():
             reasons = "; ".join("%s: %s" % (image, why) if image else why
                                 for image, why in sorted(record["reasons"].items()))
-            lines.append("  %s (%s): %s" % (host, record["status"], reasons))
+            note = (", only images selected by tag, query or popularity: not counted as the "
+                    "host's failure" if host in selected_only else "")
+            lines.append("  %s (%s%s): %s" % (printable(host), printable(record["status"]), note,
+                                              printable(reasons)))
     for image, count in summary["image_failures"].items():
-        lines.append("Image %s failed %d time%s" % (image, count, "" if count == 1 else "s"))
+        lines.append("Image %s failed %d time%s" % (printable(image), count,
+                                                    "" if count == 1 else "s"))
     if summary["hosts_not_attempted"]:
-        lines.append("Not attempted: %s" % ", ".join(summary["hosts_not_attempted"]))
+        lines.append("Not attempted: %s" % printable(", ".join(summary["hosts_not_attempted"])))
     return lines

@@ -9,6 +9,7 @@ unreachable hosts; the notifications are checked whole, with a fixed clock and m
 
 import itertools
 import json
+import os
 import sys
 
 import pytest
@@ -255,6 +256,39 @@ def test_two_serial_batches_ok_failed_unreachable(callback, tmp_path):
         "Image %s failed 1 time" % IMG_A,
     ]
     assert plugin._display.warnings == []
+
+
+def test_forged_messages_stay_escaped_on_one_line_and_files_are_private(callback, tmp_path):
+    plugin = callback()
+    host = make_host("compute1", **AGG)
+    task = make_task()
+    forged = "x\x1b]0;pwned\x07\nCompleted 3 hosts, 0 errors"
+    result = failed_result()
+    result["images"][1]["msg"] = forged
+    plugin.v2_playbook_on_play_start(Play(Inventory([host])))
+    plugin.v2_runner_on_failed(Result(host, task, result))
+    plugin.v2_playbook_on_stats(None)
+    for line in plugin._display.lines:
+        assert not any(ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 for c in line), line
+    assert [line for line in plugin._display.lines if line.startswith("Completed")] == [
+        "Completed 1 hosts, 1 errors in 0:30, 2048 bytes downloaded"]
+    assert "  compute1 (failed): %s: x\\x1b]0;pwned\\x07\\x0aCompleted 3 hosts, 0 errors" % IMG_B \
+        in plugin._display.lines
+    for name in ("summary.json", "progress.jsonl"):
+        assert os.stat(str(tmp_path / name)).st_mode & 0o777 == 0o600
+    with open(str(tmp_path / "summary.json")) as handle:
+        assert json.load(handle)["failing_hosts"]["compute1"]["reasons"][IMG_B] == forged
+
+
+def test_file_mode_sets_the_files_mode(callback, tmp_path):
+    (tmp_path / "summary.json").write_text("{}")
+    os.chmod(str(tmp_path / "summary.json"), 0o666)
+    plugin = callback(file_mode="0640")
+    plugin.v2_playbook_on_play_start(Play(Inventory([make_host("compute1", **AGG)])))
+    plugin.v2_runner_on_ok(Result(make_host("compute1", **AGG), make_task(), ok_result([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    for name in ("summary.json", "progress.jsonl"):
+        assert os.stat(str(tmp_path / name)).st_mode & 0o777 == 0o640
 
 
 def test_check_mode_and_other_tasks(callback, tmp_path):

@@ -3,7 +3,9 @@
 """The cache_report filter: the hosts x images matrix and its renderings."""
 
 import hashlib
+import json
 import html.parser
+import re
 
 import pytest
 
@@ -78,7 +80,7 @@ def test_renderings():
                                           "expiring", "?", "?"]
     assert report["lines"][-2:] == ["compute3: unreachable ssh: connection refused",
                                     "compute4: not run"]
-    assert "| cirros <test> | `%s` | in use (1) | expiring, in 0.0 h | ? | ? |" % IMG_A \
+    assert "| cirros &lt;test&gt; | %s | in use (1) | expiring, in 0.0 h | ? | ? |" % IMG_A \
         in report["markdown"]
     assert "<test>" not in report["html"] and "cirros &lt;test&gt;" in report["html"]
     parser = html.parser.HTMLParser()
@@ -98,3 +100,31 @@ def test_bad_input():
         cache_report("compute1", HOSTVARS)
     with pytest.raises(AnsibleFilterError, match="has no id"):
         cache_report(HOSTS, HOSTVARS, images=[{"name": "x"}])
+
+
+FORGED = ("x {{ lookup('pipe','touch /tmp/pwned') }} <script>alert(1)</script>"
+          "<img src=x onerror=alert(1)> `code` *b* | forged | row |\n| fake | row |\x1b]0;t\x07")
+
+
+def test_a_forged_name_stays_one_row_of_text_in_every_rendering():
+    plan = [dict(PLAN[0], name=FORGED)]
+    report = cache_report(HOSTS, HOSTVARS, images=plan, only_images=True, expiring_hours=2)
+    tables = report["markdown"].split("\n\n")
+    images_table = [table.splitlines() for table in tables if table.startswith("| image")][0]
+    assert len(images_table) == 3  # header, separator, one row for the one image
+    row = images_table[2]
+    assert len(re.split(r"(?<!\\)\|", row)) == 2 + 2 + len(HOSTS)  # image, id, the hosts
+    for raw in ("<script", "<img", "*b*", "\n", "\x1b", "\x07"):
+        assert raw not in row
+    assert re.search(r"(?<!\\)[`*_\[\]]", row) is None
+    assert "&lt;script&gt;" in row and "\\`code\\`" in row and "\\\\x0a" in row
+    assert "\\x1b]0;t\\x07" in report["lines"][1] and "\x1b" not in "".join(report["lines"])
+    assert "<script" not in report["html"] and "\x1b" not in report["html"]
+
+
+def test_the_json_rendering_is_the_data():
+    report = cache_report(HOSTS, HOSTVARS, images=[dict(PLAN[0], name=FORGED)], only_images=True)
+    data = json.loads(report["json"])
+    assert data == {key: value for key, value in report.items()
+                    if key not in ("json", "lines", "markdown", "html")}
+    assert data["images"][0]["name"] == FORGED and report["json"].endswith("}\n")

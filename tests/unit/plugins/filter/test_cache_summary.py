@@ -87,3 +87,51 @@ def test_the_selection_says_why_each_image_is_in_the_plan():
 def test_no_selection_adds_no_lines():
     summary = cache_summary(["compute1"], {"compute1": {"precache_result": ok(0)}}, images=PLAN)
     assert summary["selection"] == [] and summary["selection_lines"] == []
+
+
+def selection(named=(), tagged=()):
+    return ([{"id": i, "name": "n", "selected_by": [{"selector": "explicit", "reference": i}]}
+             for i in named]
+            + [{"id": i, "name": "t", "selected_by": [{"selector": "tag", "tags": ["t"]}]}
+               for i in tagged])
+
+
+def test_a_tagged_images_failure_fails_no_host_a_named_images_does():
+    hosts = ["compute1", "compute2", "compute3"]
+    only_tagged = cache_summary(hosts, HOSTVARS, images=PLAN,
+                                selection=selection(named=[IMG_A], tagged=[IMG_B]))
+    # compute2 failed on IMG_B only (tagged); compute3 was unreachable, which always counts.
+    assert only_tagged["hosts_failed"] == ["compute3"]
+    assert only_tagged["hosts_failed_by_selected_images"] == ["compute2"]
+    assert only_tagged["image_failures"] == {IMG_A: 1, IMG_B: 2}
+    assert any(line.startswith("  compute2 (failed, only images selected by tag, query or "
+                               "popularity: not counted") for line in only_tagged["lines"])
+    named = cache_summary(hosts, HOSTVARS, images=PLAN, selection=selection(named=[IMG_A, IMG_B]))
+    assert named["hosts_failed"] == ["compute2", "compute3"]
+    strict = cache_summary(hosts, HOSTVARS, images=PLAN, fail_on_selected=True,
+                           selection=selection(named=[IMG_A], tagged=[IMG_B]))
+    assert strict["hosts_failed"] == ["compute2", "compute3"]
+    assert cache_summary(hosts, HOSTVARS, images=PLAN)["hosts_failed"] == ["compute2", "compute3"]
+
+
+def test_a_host_that_failed_itself_counts_whatever_was_selected():
+    hostvars = {"compute1": {"precache_result": {"failed": True, "msg": "nova.conf not found"}}}
+    summary = cache_summary(["compute1"], hostvars, images=PLAN,
+                            selection=selection(tagged=[IMG_A, IMG_B]))
+    assert summary["hosts_failed"] == ["compute1"]
+
+
+def test_forged_names_and_messages_stay_on_their_line():
+    forged = "x\x1b]0;t\x07\nCompleted 3 hosts, 0 errors\r"
+    hostvars = {"compute1\n": {"precache_result": {
+        "failed": True, "msg": forged, "images_cached": [], "images_failed": [IMG_A],
+        "images": [{"id": IMG_A, "action": "failed", "msg": forged}]}}}
+    summary = cache_summary(["compute1\n"], hostvars, images=PLAN, selection=[
+        {"id": IMG_A, "name": forged, "selected_by": [{"selector": "tag", "tags": [forged]}]}],
+        ignored=[{"id": IMG_B, "name": forged, "source": "tags " + forged, "reason": forged}])
+    assert len(summary["lines"]) == 8
+    for line in summary["lines"]:
+        assert not any(ord(c) < 0x20 for c in line), line
+    assert [line for line in summary["lines"] if line.startswith("Completed")] == [
+        summary["lines"][0]]
+    assert summary["lines"][-2] == "Images left out of the selection, and why:"

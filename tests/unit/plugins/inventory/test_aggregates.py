@@ -7,6 +7,7 @@ os-services 2.69); the doubles hand them out under openstacksdk's attribute name
 openstack/compute/v2/{aggregate,hypervisor,service}.py map them, without needing the SDK.
 """
 
+import ipaddress
 import json
 import os
 import uuid
@@ -102,7 +103,8 @@ class FakeConnection:
 def cloud(computes=4, aggregates=None, services=None):
     """A cloud of `computes` compute hosts compute1.. at 192.0.2.1.., plus its aggregates."""
     hosts = ["compute%d" % n for n in range(1, computes + 1)]
-    hypervisors = [nova_hypervisor(h, "192.0.2.%d" % n) for n, h in enumerate(hosts, 1)]
+    hypervisors = [nova_hypervisor(h, str(ipaddress.ip_address("192.0.2.0") + n))
+                   for n, h in enumerate(hosts, 1)]
     services = services or [nova_service(h) for h in hosts]
     services = services + [nova_service("controller1", zone="internal", binary="nova-scheduler")]
     return FakeCompute(aggregates if aggregates is not None else [], hypervisors, services)
@@ -533,3 +535,51 @@ def test_an_sdk_error_names_the_call_status_and_request(monkeypatch):
         plugin._query()
     assert "cannot read Nova's aggregates, hypervisors and services: Policy doesn't allow " \
         "os_compute_api:os-hypervisors:list-detail (HTTP 403, request req-7)" == str(err.value)
+
+
+# ---- Nova's records are data
+
+JINJA = "x {{ lookup('pipe','touch /tmp/pwned') }} {{ \"..."
+
+
+def forged_cloud():
+    """Free text with Jinja and control characters wherever Nova or a compute node sets it."""
+    hosts = ["compute1", "compute2", "evil\x1b]0;t\x07\nCompleted", "{{ 7 * 7 }}",
+             "-oProxyCommand=touch"]
+    hypervisors = [nova_hypervisor(h, "192.0.2.%d" % n, hostname=JINJA if n == 1 else None)
+                   for n, h in enumerate(hosts, 1)]
+    hypervisors[1]["host_ip"] = "192.0.2.2 -oProxyCommand=x"
+    services = [nova_service("compute1", zone=JINJA, status="disabled",
+                             disabled_reason=JINJA + "\x1b[2J")] + [
+        nova_service(h) for h in hosts[1:]]
+    return FakeCompute([nova_aggregate(1, JINJA, hosts, metadata={"k": JINJA})], hypervisors,
+                       services)
+
+
+def test_host_names_that_could_not_be_nova_hosts_are_refused_with_an_escaped_warning(run):
+    result = run(forged_cloud(), include_disabled=True)
+    assert sorted(result.inventory.hosts) == ["compute1"]
+    warning = result.warnings[0]
+    assert "\x1b" not in warning and "\n" not in warning and "\x07" not in warning
+    assert "evil\\x1b]0;t\\x07\\x0aCompleted (not a name Nova gives" in warning
+    assert "{{ 7 * 7 }} (not a name" in warning and "-oProxyCommand=touch (not a name" in warning
+    assert "compute2 (its host_ip '192.0.2.2 -oProxyCommand=x' is not an IP address)" in warning
+
+
+def test_a_jinja_hypervisor_hostname_is_no_ansible_host(run):
+    result = run(forged_cloud(), include_disabled=True, host_address="hypervisor_hostname")
+    assert "compute1" not in result.inventory.hosts
+    assert "compute1 (its hypervisor_hostname" in result.warnings[0]
+
+
+def test_cloud_text_reaches_host_vars_and_compose_as_it_is(run):
+    result = run(forged_cloud(), include_disabled=True,
+                 compose={"first_aggregate": "nova_aggregates | first",
+                          "zone": "nova_availability_zone"},
+                 keyed_groups=[{"key": "nova_availability_zone", "prefix": "zone"}])
+    hostvars = result.hostvars("compute1")
+    assert hostvars["nova_aggregates"] == [JINJA]
+    assert hostvars["nova_availability_zone"] == JINJA
+    assert hostvars["nova_service_disabled_reason"] == JINJA + "\x1b[2J"
+    assert hostvars["first_aggregate"] == JINJA and hostvars["zone"] == JINJA
+    assert all(group.isidentifier() for group in result.groups)

@@ -158,12 +158,16 @@ def test_a_missing_name_or_id_is_not_found_and_says_whose_view():
                for reason in found.values())
 
 
-def test_an_id_that_is_not_an_id_is_looked_up_as_a_name():
+def test_a_uuid_shaped_reference_is_an_id_never_a_name():
+    # A tenant's image named like the id of a deleted one does not stand in for it.
     named = image(2, "00000000-0000-4000-8000-000000000001")
     chooser = planner(named)
     chooser.select_references(["00000000-0000-4000-8000-000000000001"])
-    assert ids(chooser.plan(ENDPOINT)) == [named.glance["id"]]
-    assert chooser.api.calls[0] == ("get_image", "00000000-0000-4000-8000-000000000001")
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT)
+    assert problems(raised)["'00000000-0000-4000-8000-000000000001' (images)"].startswith(
+        "not found: no image has this id")
+    assert chooser.api.calls == [("get_image", "00000000-0000-4000-8000-000000000001")]
 
 
 def test_a_name_is_not_fetched_as_an_id():
@@ -305,7 +309,7 @@ def test_tags_are_checked_again_when_glance_matches_any_tag():
     with pytest.raises(PlanError) as raised:
         chooser.plan(ENDPOINT)
     assert problems(raised) == {
-        "tags critical, linux": "no active image carries all of these tags"}
+        "tags critical, linux": "no active image of a trusted owner carries all of these tags"}
 
 
 def test_tags_and_names_are_deduplicated():
@@ -408,12 +412,12 @@ def test_every_selection_says_why_the_image_is_in_the_plan():
     chooser.select_popular(Census({"cloud": {gid(1): 4}}), "cloud", 1, 1)
     assert ids(chooser.plan(ENDPOINT)) == [gid(1), gid(2)]
     assert chooser.selection() == [
-        dict(id=gid(1), name="cirros", selected_by=[
+        dict(id=gid(1), name="cirros", owner=None, visibility="public", selected_by=[
             dict(selector="explicit", reference="cirros"),
             dict(selector="tag", tags=["critical"]),
             dict(selector="query", query="[?os_distro=='cirros'].id"),
             dict(selector="popular", instances=4)]),
-        dict(id=gid(2), name="ubuntu", selected_by=[
+        dict(id=gid(2), name="ubuntu", owner=None, visibility="public", selected_by=[
             dict(selector="explicit", reference="ubuntu")])]
 
 
@@ -483,4 +487,121 @@ def test_popular_candidates_that_all_fail_say_none_was_cacheable():
     chooser.select_popular(Census({"edge-1": {gid(1): 3}}, hosts=set()), "edge-1", 1, 1)
     assert chooser.warnings == [
         "popular in edge-1: no image selected (1 image used by 1 or more instances, none "
-        "cacheable)"]
+        "cacheable and trusted)"]
+
+
+# Trusted owners: public images, the caller's project ("demo-project") and image_owners.
+
+def tenant(number, name=None, owner="p-tenant", visibility="private", **fields):
+    return image(number, name, owner=owner, visibility=visibility, **fields)
+
+
+def test_tags_select_only_images_of_trusted_owners():
+    ours = image(1, "ours", tags=["critical"], owner="p-admin")
+    own_project = tenant(2, "own", owner="demo-project", tags=["critical"])
+    theirs = tenant(3, "theirs", tags=["critical"])
+    shared = tenant(4, "shared", visibility="community", tags=["critical"])
+    chooser = planner(ours, own_project, theirs, shared)
+    chooser.select_tags(["critical"])
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1), gid(2)]
+    assert [(entry["id"], entry["source"]) for entry in chooser.ignored] == [
+        (gid(3), "tags critical"), (gid(4), "tags critical")]
+    assert chooser.ignored[0]["reason"].startswith(
+        "a private image of project p-tenant, which is not a trusted owner")
+    assert chooser.ignored_warnings() == [
+        "tags critical: 2 images left out: image %s (theirs), image %s (shared) (see ignored "
+        "in the result for why)" % (gid(3), gid(4))]
+    assert chooser.other_projects() == ["p-tenant"]
+
+
+def test_image_owners_add_projects_to_trust():
+    theirs = tenant(3, "theirs", tags=["critical"])
+    chooser = planner(theirs, trusted_owners=["p-tenant"])
+    chooser.select_tags(["critical"])
+    assert ids(chooser.plan(ENDPOINT)) == [gid(3)]
+    assert chooser.ignored == []
+    assert chooser.trusted_owners == ["demo-project", "p-tenant"]
+
+
+def test_only_untrusted_tagged_images_is_no_selection():
+    chooser = planner(tenant(3, tags=["critical"]))
+    chooser.select_tags(["critical"])
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT)
+    assert problems(raised)["tags critical"] == (
+        "no active image of a trusted owner carries all of these tags")
+
+
+def test_a_tenants_image_of_the_same_name_neither_vetoes_nor_replaces_a_name():
+    ours = image(1, "ubuntu-24.04")
+    decoy = tenant(2, "ubuntu-24.04", status="queued", size=None)
+    chooser = planner(decoy, ours)
+    chooser.select_references(["ubuntu-24.04"])
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1)]
+    assert [entry["id"] for entry in chooser.ignored] == [gid(2)]
+    assert chooser.ignored[0]["reason"].startswith(
+        "has the name of an image of a trusted owner, which the name selects")
+
+
+def test_a_name_only_another_project_has_still_resolves_when_typed():
+    theirs = tenant(2, "their-image")
+    chooser = planner(theirs)
+    chooser.select_references(["their-image"])
+    assert ids(chooser.plan(ENDPOINT)) == [gid(2)]
+    assert chooser.ignored == []
+
+
+def test_two_trusted_images_of_one_name_are_ambiguous():
+    chooser = planner(image(1, "twin"), image(2, "twin"), tenant(3, "twin"))
+    chooser.select_references(["twin"])
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT)
+    assert problems(raised)["'twin' (images)"].startswith("ambiguous name: 2 images")
+
+
+def test_an_explicit_id_of_another_project_works():
+    chooser = planner(tenant(2, "theirs"))
+    chooser.select_references([gid(2)])
+    assert ids(chooser.plan(ENDPOINT)) == [gid(2)]
+
+
+def test_a_query_selects_only_trusted_images_whether_it_gives_records_or_names():
+    ours = image(1, "ours", os_distro="ubuntu")
+    theirs = tenant(2, "theirs", os_distro="ubuntu")
+    for expression in ("[?os_distro=='ubuntu']", "[?os_distro=='ubuntu'].name",
+                       "[?os_distro=='ubuntu'].id"):
+        chooser = planner(ours, theirs)
+        chooser.select_query(expression)
+        assert ids(chooser.plan(ENDPOINT)) == [gid(1)], expression
+        assert [entry["id"] for entry in chooser.ignored] == [gid(2)], expression
+
+
+def test_popularity_counts_a_tenants_image_but_selects_the_next_trusted_one():
+    theirs = tenant(2, "theirs")
+    ours = image(1, "ours")
+    chooser = planner(theirs, ours)
+    ranking = chooser.select_popular(Census({"cloud": {gid(2): 9, gid(1): 2}}), "cloud", 1, 1)
+    assert ids(chooser.plan(ENDPOINT)) == [gid(1)]
+    assert ranking["skipped"] == [dict(id=gid(2), name="theirs", instances=9, reason=(
+        "a private image of project p-tenant, which is not a trusted owner (the credentials' "
+        "project, public images and image_owners are)"))]
+    assert [(entry["id"], entry["source"]) for entry in chooser.ignored] == [
+        (gid(2), "popular in cloud")]
+
+
+def test_popularity_selects_a_trusted_projects_private_image():
+    chooser = planner(tenant(2, "theirs"), trusted_owners=["p-tenant"])
+    chooser.select_popular(Census({"cloud": {gid(2): 9}}), "cloud", 1, 1)
+    assert ids(chooser.plan(ENDPOINT)) == [gid(2)]
+
+
+def test_names_in_messages_are_escaped():
+    forged = "x\x1b]0;pwned\x07\nCompleted 3 hosts, 0 errors"
+    chooser = planner(image(1, forged, tags=["t"], status="queued"), tenant(2, forged, tags=["t"]))
+    chooser.select_tags(["t"])
+    for line in chooser.warnings + chooser.ignored_warnings():
+        assert "\x1b" not in line and "\n" not in line and "\x07" not in line
+        assert "x\\x1b]0;pwned\\x07\\x0aCompleted" in line
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT)
+    assert "\n" not in str(raised.value)

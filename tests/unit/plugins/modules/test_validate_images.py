@@ -16,7 +16,7 @@ CIRROS = dict(id="0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01", name="cirros", status="
               size=21430272, virtual_size=117440512, disk_format="qcow2",
               container_format="bare", checksum="c8fc807773e5354afe61636071771906",
               os_hash_algo="sha512", os_hash_value="6b813aa4", tags=["critical"],
-              file="/v2/images/0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01/file")
+              visibility="public", owner="p-admin", file="/v2/images/0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01/file")
 OLD = dict(CIRROS, id="9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02", name="old", status="deactivated",
            file="/v2/images/9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02/file")
 TOKEN = "gAAAAABsecret-token"
@@ -190,7 +190,8 @@ def test_popular_images_join_the_plan_and_say_why(cloud, check_mode):
     assert not outcome.failed, outcome.result
     result = outcome.result
     assert [image["id"] for image in result["images"]] == [CIRROS["id"]]
-    assert result["selection"] == [dict(id=CIRROS["id"], name="cirros", selected_by=[
+    assert result["selection"] == [dict(id=CIRROS["id"], name="cirros", owner="p-admin",
+                                        visibility="public", selected_by=[
         dict(selector="tag", tags=["critical"]), dict(selector="popular", instances=2)])]
     assert cloud.compute_api.listings == [
         dict(details=True, all_projects=True, status=["ACTIVE", "SHUTOFF"])]
@@ -235,3 +236,19 @@ def test_a_failed_plan_keeps_the_counts(cloud):
     outcome = run({"images": ["missing"], "popular": {"top": 1}})
     assert outcome.failed
     assert outcome.result["popular"]["groups"][0]["skipped"][0]["id"] == OLD["id"]
+
+
+def test_image_owners_widen_what_tags_select(cloud):
+    theirs = dict(CIRROS, id="7e3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f07", name="theirs",
+                  visibility="private", owner="p-tenant")
+    cloud.image_api = ImageApi(CIRROS, theirs)
+    result = run({"tags": ["critical"]}).result
+    assert [image["id"] for image in result["images"]] == [CIRROS["id"]]
+    assert [(entry["id"], entry["source"]) for entry in result["ignored"]] == [
+        (theirs["id"], "tags critical")]
+    assert result["trusted_owners"] == ["p-demo"]
+    assert result["other_projects"] == ["p-tenant"]
+    result = run({"tags": ["critical"], "image_owners": ["p-tenant"]}).result
+    assert [image["id"] for image in result["images"]] == [CIRROS["id"], theirs["id"]]
+    assert result["ignored"] == [] and result["trusted_owners"] == ["p-demo", "p-tenant"]
+    assert result["other_projects"] == ["p-tenant"]

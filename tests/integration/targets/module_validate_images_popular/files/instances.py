@@ -16,12 +16,12 @@ Instances (image: hosts), the aggregates being popular-a = compute1, popular-b =
 import json
 import os
 import sys
-import time
 import uuid
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "setup_testbed", "files"))
-from testbed_cloud import connect, create_aggregate, delete_marked_aggregates  # noqa: E402
+from testbed_cloud import (  # noqa: E402
+    boot, connect, create_aggregate, delete_marked_aggregates, wait_for)
 
 MARK = "module_validate_images_popular"
 MARK_KEY = "precache_test"
@@ -43,51 +43,6 @@ def upload(conn, name, tags):
     conn.image.put("/images/%s/file" % image["id"], data=bytes(64 * KIB) + os.urandom(64 * KIB),
                    headers={"Content-Type": "application/octet-stream"})
     return image["id"]
-
-
-def wait_for(conn, servers, status):
-    """Wait until the servers have `status`; return those that went to ERROR instead."""
-    deadline = time.monotonic() + 120
-    pending = {server.id for server in servers}
-    errors = []
-    while pending:
-        for server_id in list(pending):
-            server = conn.compute.get_server(server_id)
-            if server.status == status:
-                pending.discard(server_id)
-            elif server.status == "ERROR":
-                pending.discard(server_id)
-                errors.append(server)
-        if pending and time.monotonic() > deadline:
-            sys.exit("servers %s not %s after 120 s" % (", ".join(sorted(pending)), status))
-        time.sleep(0.5)
-    return errors
-
-
-def boot(conn, requests):
-    """Boot the servers of `requests` (create_server keywords) and wait for them to be ACTIVE.
-
-    The bed's SQLite Placement now and then answers a write with "database is locked", which
-    the scheduler turns into NoValidHost: such a server is deleted and booted again, twice at
-    most. Any other fault ends the set-up.
-    """
-    servers = [None] * len(requests)
-    todo = list(range(len(requests)))
-    for attempt in range(3):
-        for index in todo:
-            servers[index] = conn.compute.create_server(**requests[index])
-        failed = {server.id for server in wait_for(conn, [servers[i] for i in todo], "ACTIVE")}
-        todo = [index for index in todo if servers[index].id in failed]
-        for index in todo:
-            fault = conn.compute.get_server(servers[index].id).fault or {}
-            if attempt == 2 or "No valid host" not in str(fault.get("message")):
-                sys.exit("server %s went to ERROR: %s" % (servers[index].id, fault))
-            print("server %s: %s, booting it again" % (servers[index].id, fault.get("message")))
-            conn.compute.delete_server(servers[index])
-            conn.compute.wait_for_delete(servers[index], interval=0.5, wait=120)
-        if not todo:
-            break
-    return servers
 
 
 def setup(config, state_path):

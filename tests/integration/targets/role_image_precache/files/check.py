@@ -18,6 +18,7 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
 
 HOSTS = ["compute1", "compute2", "compute3"]
@@ -212,12 +213,17 @@ def s1_full_run(work):
     assert summary["bytes_downloaded"] == 3 * sizes, (summary["bytes_downloaded"], sizes)
     # Why each image is in the plan: qcow2 was named by its name, raw by its id.
     qcow2, raw = work.plan["qcow2"], work.plan["raw"]
-    assert summary["selection"] == [
-        {"id": qcow2["id"], "name": qcow2["name"],
+    # The admin's public images, as the test bed publishes them.
+    assert [{key: entry[key] for key in ("id", "name", "selected_by", "visibility")}
+            for entry in summary["selection"]] == [
+        {"id": qcow2["id"], "name": qcow2["name"], "visibility": "public",
          "selected_by": [{"selector": "explicit", "reference": qcow2["name"]}]},
-        {"id": raw["id"], "name": raw["name"],
+        {"id": raw["id"], "name": raw["name"], "visibility": "public",
          "selected_by": [{"selector": "explicit", "reference": raw["id"]}]},
     ], summary["selection"]
+    # Every file the run wrote that names images keeps them to its owner.
+    for path in (run + ".summary.json", run + ".callback.json"):
+        assert stat.S_IMODE(os.stat(work.path(path)).st_mode) == 0o600, path
     log = work.log(run)
     for line in summary["selection_lines"]:
         assert line in log, (line, log[-3000:])
@@ -262,6 +268,8 @@ def s3_failing_host(work):
     assert summary["image_failures"] == dict.fromkeys(work.ids("qcow2", "raw"), 1), summary
     assert summary["hosts_completed"] == 3 and summary["hosts_not_attempted"] == [], summary
     assert summary["errors"] == 2, summary
+    # Named images failed there, so the host counts as failed.
+    assert summary["hosts_failed"] == ["compute2"], summary
     # compute2 alone in its batch failed, 1 of 2 hosts is not more than 50%: compute3 ran.
     expect_reports(work, run, {"compute1": (("qcow2", "raw"), ()),
                                "compute2": ((), ("qcow2", "raw")),
