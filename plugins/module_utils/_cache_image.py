@@ -24,6 +24,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._download i
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     ImageFormatError, convert_to_raw, inspect_image)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
+from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
 
 DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
@@ -201,7 +202,9 @@ class ImageCacher:
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
                   "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [], "msg": ""}
-        label = "image %s%s" % (image["id"], " (%s)" % image["name"] if image.get("name") else "")
+        # The name is a tenant's: shown escaped, so that it cannot forge lines of output.
+        label = "image %s%s" % (printable(image["id"]),
+                                " (%s)" % printable(image["name"]) if image.get("name") else "")
         try:
             self._cache(image, name, record)
         except (cache.CacheError, DownloadError, ImageFormatError, OSError) as err:

@@ -291,3 +291,12 @@ def test_a_planted_link_as_the_base_file_is_not_followed(host, glance, qemu, tmp
     record = cacher(host, qemu).cache(image)
     assert record["action"] == "failed" and "symbolic link; left in place" in record["msg"]
     assert target.stat().st_mtime == pytest.approx(old, abs=1)
+
+
+def test_a_tenants_name_cannot_forge_lines_of_output(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    image.update(name="x\x1b]0;owned\x07\nCompleted 3 hosts, 0 errors", os_hash_value="0" * 128)
+    record = cacher(host, qemu).cache(image)
+    assert record["action"] == "failed"
+    assert "\n" not in record["msg"] and "\x1b" not in record["msg"]
+    assert "x\\x1b]0;owned\\x07\\x0aCompleted" in record["msg"]
