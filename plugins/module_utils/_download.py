@@ -16,6 +16,9 @@ and user info never appear in an error message.
 
 import collections
 import contextlib
+# Loaded now: socket looks host names up through this codec, and the download runs as Nova's
+# user, who may not be able to read this interpreter's library (say, a venv in root's home).
+import encodings.idna  # noqa: F401 pylint: disable=unused-import
 import hashlib
 import http.client
 import queue

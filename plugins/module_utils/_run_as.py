@@ -7,11 +7,11 @@ Nova's user owns, and every qemu-img run on tenant data, happens in a forked chi
 only that uid, gid and supplementary groups: setresgid/setresuid to a non-zero uid drop every
 capability, `no_new_privs` keeps exec from gaining any back, and the child cannot outlive its
 parent. The child's result comes back as JSON over a pipe, so the parent trusts nothing of it
-but data. Linux only (compute hosts are).
+but data. The child may be unable to read the interpreter's own library (a venv in root's
+home), so the work must not import anything lazily. Linux only (compute hosts are).
 """
 
 import ctypes
-import ctypes.util
 import grp
 import json
 import os
@@ -51,7 +51,8 @@ def describe(uid, gid):
 
 
 def _prctl(option, value):
-    libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+    # The C library this interpreter runs on: nothing to look up as the new user.
+    libc = ctypes.CDLL(None, use_errno=True)
     if libc.prctl(option, value, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(%d) failed" % option)
 
