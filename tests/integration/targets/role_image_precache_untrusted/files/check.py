@@ -144,8 +144,8 @@ def strict(work, name):
     summary = load(os.path.join(work, name + ".summary.json"))
     broken = bed["images"]["broken"]["id"]
     expect(summary["hosts_failed"] == HOSTS and summary["hosts_failed_by_selected_images"] == [],
-           "strict hosts failed %s / %s" % (summary["hosts_failed"],
-                                           summary["hosts_failed_by_selected_images"]))
+           "strict hosts failed %s / %s"
+           % (summary["hosts_failed"], summary["hosts_failed_by_selected_images"]))
     expect(summary["image_failures"].get(broken) >= 1, "strict failures %s"
            % summary["image_failures"])
 
