@@ -78,8 +78,7 @@ def _disk_formats(instance_fd):
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             return {}
-        with os.fdopen(os.dup(fd), "rb") as handle:
-            data = json.loads(handle.read(65536).decode("utf-8"))
+        data = json.loads(os.read(fd, 65536).decode("utf-8"))
     except (OSError, ValueError):
         return {}
     finally:
