@@ -344,10 +344,7 @@ class ImageCacher:
             done.append("resumed: %s not fetched again" % format_bytes(fetched["bytes_resumed"]))
         done.append(_VERIFIED[fetched["verified"]] % fetched)
         if verifier:
-            done.append("signature verified (%(key_type)s, %(hash_method)s, certificate "
-                        "%(certificate_uuid)s" % record["signature"] + (
-                            ", trusted through %s)" % verifier.trusted_by if verifier.trusted_by
-                            else ")"))
+            done.append(verifier.summary())
         if info.get("cache_mode"):
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,

@@ -175,6 +175,12 @@ class Verifier:
                 "hash_method": self.spec.hash_method,
                 "certificate_uuid": self.spec.certificate_uuid, "trusted_by": self.trusted_by}
 
+    def summary(self):
+        """The message part of a verified signature."""
+        return "signature verified (%s, %s, certificate %s%s)" % (
+            self.spec.key_type, self.spec.hash_method, self.spec.certificate_uuid,
+            ", trusted through %s" % self.trusted_by if self.trusted_by else "")
+
     def new_hash(self):
         return hashlib.new(self.hash_name)
 

@@ -16,7 +16,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._key_manage
 
 
 class SignatureCheck:
-    """The verifiers of one module run; ``key_manager`` builds the KeyManager when one is needed."""
+    """The verifiers of one module run; each certificate is read from the key manager once."""
 
     def __init__(self, settings, key_manager_endpoint=None, token=None, tls_options=None):
         self.settings = settings

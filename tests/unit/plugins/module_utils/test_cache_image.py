@@ -403,5 +403,6 @@ def test_a_host_without_cryptography_refuses_signed_images(host, glance, qemu, p
                         ImportError("No module named 'cryptography'"))
     record = checking(host, qemu, barbican)(signed(glance, pki))
     assert record["action"] == "failed" and our_files(host) == []
-    assert ("cannot import cryptography (No module named 'cryptography'): install "
-            "python3-cryptography for the interpreter Ansible uses on this host") in record["msg"]
+    assert ("cannot import cryptography, which checking a signature needs (No module named "
+            "'cryptography'): install python3-cryptography for the interpreter Ansible uses on "
+            "this host") in record["msg"]
