@@ -23,6 +23,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._download i
     DownloadError, download)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     ImageFormatError, convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+    SignatureError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
 from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
@@ -179,7 +181,8 @@ class ImageCacher:
 
     def __init__(self, settings, qemu_img, convert, cache_dir, mode, lock_timeout,
                  download_options, image_endpoint=None, auth_token=None, check_mode=False,
-                 download_missing=True, evictor=None, space=None, allow_unverified=False):
+                 download_missing=True, evictor=None, space=None, allow_unverified=False,
+                 signatures=None):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
@@ -194,6 +197,8 @@ class ImageCacher:
         self.evictor = evictor
         self.space = space or SpacePolicy()
         self.allow_unverified = allow_unverified
+        # A _signature_check.SignatureCheck, or None where nothing is verified.
+        self.signatures = signatures
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
@@ -201,12 +206,17 @@ class ImageCacher:
         name = cache.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
-                  "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [], "msg": ""}
+                  "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [],
+                  "signature": None, "msg": ""}
         # The name is a tenant's: shown escaped, so that it cannot forge lines of output.
         label = "image %s%s" % (printable(image["id"]),
                                 " (%s)" % printable(image["name"]) if image.get("name") else "")
         try:
             self._cache(image, name, record)
+        except SignatureError as err:
+            record.update(action=FAILED, msg="%s: refused, as this host's Nova verifies image "
+                                             "signatures ([glance] in nova.conf): %s"
+                                             % (label, err))
         except (cache.CacheError, DownloadError, ImageFormatError, OSError) as err:
             record.update(action=FAILED, msg="%s: %s" % (label, _describe(err)))
         record["seconds"] = round(time.monotonic() - started, 3)
@@ -225,6 +235,8 @@ class ImageCacher:
         if not self.download_missing and not present:
             record.update(action=SKIPPED, msg=NOT_CACHED)
             return
+        # Before the download, as Nova builds its verifier: an image it would refuse is not fetched.
+        verifier = None if present else self._verifier(image)
         if self.check_mode:
             record.update(action=REFRESHED if present else DOWNLOADED,
                           msg="would refresh" if present else "would download")
@@ -239,7 +251,7 @@ class ImageCacher:
             if self.cache_dir.lstat(name) is not None:
                 self._refresh(image, name, record)
             elif self.download_missing:
-                self._download(image, name, record)
+                self._download(image, name, record, verifier or self._verifier(image))
             else:
                 # Nova removed it while we waited for the lock.
                 record.update(action=SKIPPED, msg=NOT_CACHED)
@@ -272,7 +284,10 @@ class ImageCacher:
         finally:
             os.close(fd)
 
-    def _download(self, image, name, record):
+    def _verifier(self, image):
+        return self.signatures.verifier(image) if self.signatures else None
+
+    def _download(self, image, name, record, verifier):
         if (image.get("size") is None and not (image.get("os_hash_value") or image.get("checksum"))
                 and not self.allow_unverified):
             raise cache.CacheError(
@@ -293,8 +308,12 @@ class ImageCacher:
                     data_url(image, self.image_endpoint), handle, headers=self.headers,
                     size=image.get("size"), hash_algo=image.get("os_hash_algo"),
                     hash_value=image.get("os_hash_value"), checksum=image.get("checksum"),
+                    signature_hash=verifier.new_hash() if verifier else None,
                     **self.download_options)
             record["bytes_transferred"] = fetched["bytes_transferred"]
+            if verifier:
+                verifier.verify(fetched["signature_digest"])
+                record["signature"] = verifier.describe()
             source = cache.fd_path(temps[0][1])
             info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
@@ -324,6 +343,11 @@ class ImageCacher:
         if fetched["bytes_resumed"]:
             done.append("resumed: %s not fetched again" % format_bytes(fetched["bytes_resumed"]))
         done.append(_VERIFIED[fetched["verified"]] % fetched)
+        if verifier:
+            done.append("signature verified (%(key_type)s, %(hash_method)s, certificate "
+                        "%(certificate_uuid)s" % record["signature"] + (
+                            ", trusted through %s)" % verifier.trusted_by if verifier.trusted_by
+                            else ")"))
         if info.get("cache_mode"):
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,

@@ -84,7 +84,7 @@ class _TooSlow(DownloadError):
 def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=None,
              checksum=None, timeout=60, retries=3, rate_limit=None, validate_certs=True,
              ca_cert=None, client_cert=None, client_key=None, chunk_size=DEFAULT_CHUNK_SIZE,
-             min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME):
+             min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME, signature_hash=None):
     """Stream ``url`` into ``fileobj`` and verify it; return what was done.
 
     ``fileobj`` is a binary file open for writing (a new, empty one is best); its content is
@@ -94,16 +94,18 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     ``rate_limit`` is bytes per second (an int or a size such as ``50M``); ``None`` or 0 means
     no limit. An attempt fails when the bytes it received over any ``min_rate_time`` seconds,
     counted from its request, fall below ``min_rate`` bytes per second (an int or a size);
-    ``None`` or 0 turns that check off.
+    ``None`` or 0 turns that check off. ``signature_hash``, a hashlib object, is fed the same
+    data in a thread of its own (an image signature's hash).
 
     Returns a dict: ``size`` (bytes in the file), ``bytes_transferred`` (received in all
     attempts, discarded restarts included), ``bytes_resumed`` (not fetched again thanks to
     Range requests), ``attempts``, ``seconds``, ``hash_algo`` and ``hash_value`` (the digest
     verified, or None when the image has no hash), and ``verified``: ``"hash"`` (the hash, and
     the size when it was given), ``"size"`` (only the given size) or None (nothing could be
-    checked: a body cut short by a closed connection would go unnoticed).
+    checked: a body cut short by a closed connection would go unnoticed), and
+    ``signature_digest``: the raw digest of ``signature_hash``, or None without one.
     """
-    target = _Target(url, headers, timeout, _ssl_context(url, validate_certs, ca_cert,
+    target = _Target(url, headers, timeout, ssl_context(url, validate_certs, ca_cert,
                                                          client_cert, client_key))
     algo, expected_digest, hasher = _verifier(hash_algo, hash_value, checksum)
     rate = _rate_option("rate_limit", rate_limit)
@@ -125,8 +127,9 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         # Only a file with content: ext4 pushes a truncated file's data to disk on close.
         fileobj.seek(0)
         fileobj.truncate()
-    transfer = _Transfer(target, size, _Pipeline(fileobj, hasher, chunk_size), read_size, limiter,
-                         guard)
+    hashers = [h for h in (hasher, signature_hash) if h is not None]
+    transfer = _Transfer(target, size, _Pipeline(fileobj, hashers, chunk_size), read_size,
+                         limiter, guard)
     try:
         transfer.run(retries)
         transfer.pipeline.drain()
@@ -137,8 +140,9 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     # run() only returns once the announced or expected size has arrived in full.
     got = transfer.offset
     digest = None
+    hashers = transfer.pipeline.hashers
     if hasher is not None:
-        digest = transfer.pipeline.hasher.hexdigest()
+        digest = hashers[0].hexdigest()
         if digest != expected_digest:
             raise DownloadError(
                 "%s mismatch after %s: expected %s, got %s; the download was discarded"
@@ -152,6 +156,7 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         "hash_algo": algo,
         "hash_value": digest,
         "verified": "hash" if hasher is not None else "size" if size is not None else None,
+        "signature_digest": hashers[-1].digest() if signature_hash is not None else None,
     }
 
 
@@ -198,7 +203,8 @@ def _verifier(hash_algo, hash_value, checksum):
     return algo, expected, hasher
 
 
-def _ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
+def ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
+    """The TLS context for ``url`` (None for http://), with openstacksdk's meaning of the options."""
     if not url.lower().startswith("https:"):
         return None
     try:
@@ -702,27 +708,30 @@ class _RateGuard:
 
 
 class _Pipeline:
-    """Hash and write chunks in two threads behind the reader, over a fixed pool of buffers.
+    """Hash and write chunks in threads behind the reader, over a fixed pool of buffers.
 
-    The reader takes a free buffer, fills it and submits it; the hasher passes it to the
-    writer, which returns it to the pool. The pool's size bounds memory: when the disk is
-    slow the reader waits for a buffer instead of piling up data. A failed worker records its
-    error and keeps passing buffers on, so the reader can never wait forever.
+    The reader takes a free buffer, fills it and submits it; each hasher, in its own thread,
+    passes it to the next, and the last to the writer, which returns it to the pool. The
+    pool's size bounds memory: when the disk is slow the reader waits for a buffer instead of
+    piling up data. A failed worker records its error and keeps passing buffers on, so the
+    reader can never wait forever.
     """
 
-    def __init__(self, fileobj, hasher, chunk_size, depth=None):
+    def __init__(self, fileobj, hashers, chunk_size, depth=None):
         self.fileobj = fileobj
-        self.hasher = hasher
-        self._empty_hasher = hasher.copy() if hasher is not None else None
+        self.hashers = list(hashers)
+        self._empty_hashers = [hasher.copy() for hasher in self.hashers]
         self._depth = depth or max(_MIN_BUFFERS, _BUFFER_MEMORY // chunk_size)
         self._free = queue.Queue()
         for dummy in range(self._depth):
             self._free.put(bytearray(chunk_size))
-        self._to_hash = queue.Queue()
-        self._to_write = queue.Queue()
+        # The queue in front of each hasher, then the writer's.
+        self._queues = [queue.Queue() for dummy in range(len(self.hashers) + 1)]
         self._error = None
-        self._threads = [threading.Thread(target=self._hash_loop, name="download-hash"),
-                         threading.Thread(target=self._write_loop, name="download-write")]
+        self._threads = [threading.Thread(target=self._hash_loop, args=(index,),
+                                          name="download-hash-%d" % index)
+                         for index in range(len(self.hashers))]
+        self._threads.append(threading.Thread(target=self._write_loop, name="download-write"))
         for thread in self._threads:
             thread.daemon = True
             thread.start()
@@ -735,7 +744,7 @@ class _Pipeline:
         return buf
 
     def submit(self, buf, count):
-        self._to_hash.put((buf, count))
+        self._queues[0].put((buf, count))
 
     def release(self, buf):
         self._free.put(buf)
@@ -749,7 +758,7 @@ class _Pipeline:
             self._raise()
 
     def restart(self):
-        """Forget everything: empty the file and start the hash again."""
+        """Forget everything: empty the file and start the hashes again."""
         self.drain()
         try:
             self.fileobj.seek(0)
@@ -758,32 +767,32 @@ class _Pipeline:
             # Not a network error: a retry would not help.
             raise DownloadError("emptying the download file to start again failed: %s"
                                 % exc) from None
-        if self.hasher is not None:
-            self.hasher = self._empty_hasher.copy()
+        self.hashers = [empty.copy() for empty in self._empty_hashers]
 
     def close(self):
-        self._to_hash.put(None)
+        self._queues[0].put(None)
         for thread in self._threads:
             thread.join()
 
     def _raise(self):
         raise DownloadError("writing the download failed: %s" % self._error)
 
-    def _hash_loop(self):
+    def _hash_loop(self, index):
+        source, sink = self._queues[index], self._queues[index + 1]
         while True:
-            item = self._to_hash.get()
-            if item is not None and self._error is None and self.hasher is not None:
+            item = source.get()
+            if item is not None and self._error is None:
                 try:
-                    self.hasher.update(memoryview(item[0])[:item[1]])
+                    self.hashers[index].update(memoryview(item[0])[:item[1]])
                 except Exception as exc:
                     self._error = exc
-            self._to_write.put(item)
+            sink.put(item)
             if item is None:
                 return
 
     def _write_loop(self):
         while True:
-            item = self._to_write.get()
+            item = self._queues[-1].get()
             if item is None:
                 return
             buf, count = item

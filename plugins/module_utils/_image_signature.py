@@ -45,8 +45,8 @@ DSA = "DSA"
 # cursive registers ECC_<CURVE> for each of these that the backend supports.
 ECC_CURVES = ("sect571k1", "sect409k1", "sect571r1", "sect409r1", "secp521r1", "secp384r1")
 # Barbican ids are UUIDs; anything else would only be pasted into a key manager URL.
-_UUID = re.compile(r"^[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
-                   r"[0-9a-fA-F]{12}$")
+_UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
+                   r"[0-9a-fA-F]{12}")
 CRYPTOGRAPHY_MISSING = ("this host's Nova verifies image signatures, but the Python that runs "
                         "the module cannot import cryptography (%s): install "
                         "python3-cryptography for the interpreter Ansible uses on this host")
@@ -66,6 +66,10 @@ def signature_properties(image):
 
 def is_signed(image):
     return bool(signature_properties(image))
+
+
+def is_key_manager_id(value):
+    return bool(_UUID.fullmatch(str(value)))
 
 
 def key_types():
@@ -107,7 +111,7 @@ def parse_properties(image):
         raise SignatureError("img_signature_key_type %s is not one Nova knows (%s)"
                              % (key_type, ", ".join(known)))
     uuid = str(image["img_signature_certificate_uuid"])
-    if not _UUID.match(uuid):
+    if not is_key_manager_id(uuid):
         raise SignatureError("img_signature_certificate_uuid %s is not a key manager id (a UUID)"
                              % uuid)
     return SignatureSpec(signature, method, key_type, uuid)
@@ -160,8 +164,16 @@ class Verifier:
     def __init__(self, spec, certificate):
         check_key_type(certificate, spec.key_type)
         self.spec = spec
+        # The trusted certificate its certificate chains up to, once validated.
+        self.trusted_by = None
         self.hash_name = HASH_METHODS[spec.hash_method]
         self._key = certificate.public_key()
+
+    def describe(self):
+        """The record of a verified signature."""
+        return {"verified": True, "key_type": self.spec.key_type,
+                "hash_method": self.spec.hash_method,
+                "certificate_uuid": self.spec.certificate_uuid, "trusted_by": self.trusted_by}
 
     def new_hash(self):
         return hashlib.new(self.hash_name)
@@ -185,7 +197,9 @@ class Verifier:
 
 
 def verify_chain(certificate, trusted, now=None):
-    """SignatureError unless ``certificate`` chains up to one of ``trusted`` ((uuid, cert) pairs).
+    """The uuid of the trusted root that ``certificate`` chains up to; else SignatureError.
+
+    ``trusted`` is a list of (uuid, certificate) pairs.
 
     cursive's CertificateVerificationContext with every check on (Nova's call): trusted
     certificates that are out of date or may not sign certificates are left out, the
@@ -226,6 +240,8 @@ def verify_chain(certificate, trusted, now=None):
             raise SignatureError("certificate validation failed: the trusted certificate %s "
                                  "allows chains of %d below it, this one has %d"
                                  % (uuid, constraints.path_length, below))
+    # The certificate itself, when it is a trusted self-signed one.
+    return chain[0][0] if len(chain) > 1 else None
 
 
 def _is_issuer(issuer, certificate):

@@ -101,13 +101,36 @@ options:
             information only; the data comes from O(images[].url).
         type: list
         elements: str
+      img_signature:
+        description:
+          - The image's signature (base64), checked where Nova verifies signatures
+            (C([glance] verify_glance_signatures)). The four C(img_signature*) properties are
+            Glance's, as C(validate_images) returns them.
+        type: str
+      img_signature_hash_method:
+        description: Hash method of the signature (V(SHA-224), V(SHA-256), V(SHA-384), V(SHA-512)).
+        type: str
+      img_signature_key_type:
+        description: Key type of the signature (V(RSA-PSS), V(DSA), V(ECC_SECP384R1) and the other curves Nova knows).
+        type: str
+      img_signature_certificate_uuid:
+        description: Key manager id of the signing certificate.
+        type: str
   image_endpoint:
     description:
       - Glance's endpoint, for images that have no O(images[].url).
     type: str
   auth_token:
     description:
-      - Keystone token sent to Glance as C(X-Auth-Token). Never logged.
+      - Keystone token sent to Glance, and to the key manager for signing certificates, as
+        C(X-Auth-Token). Never logged.
+    type: str
+  key_manager_endpoint:
+    description:
+      - The key manager (Barbican) endpoint that signing certificates are read from, on hosts
+        whose Nova verifies image signatures. C(validate_images) returns it.
+      - C([barbican] barbican_endpoint) in the host's C(nova.conf), when set, comes first, as
+        it is what nova-compute uses there.
     type: str
   nova_conf:
     description:
@@ -256,6 +279,9 @@ nova_conf:
     instances_path: /var/lib/nova/instances
     force_raw_images: true
     images_type: default
+    verify_glance_signatures: false
+    enable_certificate_validation: false
+    default_trusted_certificate_ids: []
 images:
   description: One record per image, in the order given.
   returned: always
@@ -290,6 +316,12 @@ images:
         C(mtime) and C(age).
       type: list
       elements: dict
+    signature:
+      description: For an image whose signature was verified on download (the host's Nova
+        verifies signatures), C(key_type), C(hash_method), C(certificate_uuid) and
+        C(trusted_by) (the trusted certificate it chains up to, null without certificate
+        validation); null otherwise.
+      type: dict
     msg:
       description: What happened, and for failures why and what to do.
       type: str
@@ -358,6 +390,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf 
     NovaConfError, load_settings)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
     RunAsError, run_as)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
+    SignatureCheck)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import parse_size
 
 IMAGE_SPEC = dict(
@@ -372,12 +406,17 @@ IMAGE_SPEC = dict(
     os_hash_algo=dict(type="str"),
     os_hash_value=dict(type="str"),
     stores=dict(type="list", elements="str"),
+    img_signature=dict(type="str"),
+    img_signature_hash_method=dict(type="str"),
+    img_signature_key_type=dict(type="str"),
+    img_signature_certificate_uuid=dict(type="str"),
 )
 
 ARGUMENT_SPEC = dict(
     images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
     image_endpoint=dict(type="str"),
     auth_token=dict(type="str", no_log=True),
+    key_manager_endpoint=dict(type="str"),
     nova_conf=dict(type="list", elements="path"),
     cache_dir=dict(type="path"),
     force_raw=dict(type="str", choices=["auto", "true", "false"], default="auto"),
@@ -432,7 +471,7 @@ class CacheImageModule:
             work = run_as(uid, gid, lambda: self._work(settings, qemu_img, **options))
         except (NovaConfError, CacheError, ImageFormatError, RunAsError, ValueError) as err:
             self.module.fail_json(msg=str(err))
-        for note in settings.notes:
+        for note in settings.notes + work["notes"]:
             self.module.warn(note)
         records, stale = work["records"], work["stale"]
         downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
@@ -456,23 +495,26 @@ class CacheImageModule:
         params = self.module.params
         check_mode = self.module.check_mode
         rbd = settings.images_type == "rbd"
+        tls = dict(timeout=params["timeout"], validate_certs=params["validate_certs"],
+                   ca_cert=params["ca_cert"], client_cert=params["client_cert"],
+                   client_key=params["client_key"])
+        signatures = SignatureCheck(settings, params["key_manager_endpoint"],
+                                    params["auth_token"], tls)
         with CacheDir(settings, uid, create=not (check_mode or rbd)) as cache_dir:
             stale = [] if check_mode or cache_dir.fd is None else cache_dir.clean_stale_temps()
             cacher = _cache_image.ImageCacher(
                 settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
                 cache_dir, mode, params["lock_timeout"],
-                dict(rate_limit=rate_limit, timeout=params["timeout"], retries=params["retries"],
-                     min_rate=params["min_rate"], min_rate_time=params["min_rate_time"],
-                     validate_certs=params["validate_certs"], ca_cert=params["ca_cert"],
-                     client_cert=params["client_cert"], client_key=params["client_key"]),
+                dict(rate_limit=rate_limit, retries=params["retries"],
+                     min_rate=params["min_rate"], min_rate_time=params["min_rate_time"], **tls),
                 image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
                 check_mode=check_mode, download_missing=params["download_missing"],
                 evictor=Evictor(cache_dir, qemu_img, limits,
                                 [i["id"] for i in params["images"]] + params["pinned_images"])
                 if limits.enabled else None,
-                space=space, allow_unverified=params["allow_unverified"])
-            return {"records": [cacher.cache(image) for image in params["images"]],
-                    "stale": stale}
+                space=space, allow_unverified=params["allow_unverified"], signatures=signatures)
+            records = [cacher.cache(image) for image in params["images"]]
+        return {"records": records, "stale": stale, "notes": signatures.notes}
 
     def _mode(self):
         mode = self.module.params["mode"]

@@ -7,7 +7,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 venvs=${PRECACHE_VENV_DIR:-$HOME/.cache/openstack_ops.precache/venvs}
 
-apt_packages=(openssh-server qemu-utils rabbitmq-server shellcheck curl)
+apt_packages=(openssh-server qemu-utils rabbitmq-server shellcheck curl openssl)
 
 install_apt() {
     local missing=()

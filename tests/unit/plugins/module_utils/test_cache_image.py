@@ -9,11 +9,16 @@ import time
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils import (
+    _cache_image, _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     CacheDir, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
     load_settings)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
+    SignatureCheck)
+
+from conftest import store_certificate
 
 MIB = 1024 * 1024
 IMAGE_ID = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"
@@ -300,3 +305,103 @@ def test_a_tenants_name_cannot_forge_lines_of_output(host, glance, qemu):
     assert record["action"] == "failed"
     assert "\n" not in record["msg"] and "\x1b" not in record["msg"]
     assert "x\\x1b]0;owned\\x07\\x0aCompleted" in record["msg"]
+
+
+# ---- signatures, where the host's Nova verifies them
+
+CERT_ID = "7e2f1c4a-0b9d-4c61-a3b5-2d8e9f0a1b2c"
+CA_ID = "9a8b7c6d-5e4f-4a3b-8c2d-1e0f9a8b7c6d"
+VERIFY = "[glance]\nverify_glance_signatures = true\n"
+
+
+def signed(glance, pki, signer="rsa", data=None):
+    """A published raw image signed with RSA-PSS and SHA-256 (over `data`: the image's own)."""
+    image, _raw = publish(glance, "raw")
+    if data is None:
+        data = (glance[0] / image["url"].rsplit("/", 1)[1]).read_bytes()
+    image.update(img_signature=pki.sign(signer, data, "sha256", pss=True),
+                 img_signature_hash_method="SHA-256", img_signature_key_type="RSA-PSS",
+                 img_signature_certificate_uuid=CERT_ID)
+    return image
+
+
+def checking(host, qemu, barbican, extra_conf=VERIFY):
+    made = cacher(host, qemu, extra_conf=extra_conf)
+    made.signatures = SignatureCheck(made.settings, barbican.url, "token-1234")
+    return made.cache
+
+
+def test_a_good_signature_is_verified_while_streaming_and_installed(host, glance, qemu, pki,
+                                                                   barbican):
+    store_certificate(barbican, CERT_ID, pki.pem("rsa"))
+    record = checking(host, qemu, barbican)(signed(glance, pki))
+    assert record["action"] == "downloaded", record["msg"]
+    assert record["signature"] == {"verified": True, "key_type": "RSA-PSS",
+                                   "hash_method": "SHA-256", "certificate_uuid": CERT_ID,
+                                   "trusted_by": None}
+    assert "signature verified (RSA-PSS, SHA-256, certificate %s)" % CERT_ID in record["msg"]
+    assert barbican.requests[0][1]["X-Auth-Token"] == "token-1234"
+
+
+def test_tampered_data_is_refused_and_nothing_is_left(host, glance, qemu, pki, barbican):
+    store_certificate(barbican, CERT_ID, pki.pem("rsa"))
+    record = checking(host, qemu, barbican)(signed(glance, pki, data=b"what the owner signed"))
+    assert record["action"] == "failed"
+    assert "refused, as this host's Nova verifies image signatures" in record["msg"]
+    assert "signature does not match the data" in record["msg"]
+    assert our_files(host) == []
+
+
+def test_an_unsigned_image_is_refused_before_its_download(host, glance, qemu, barbican):
+    image, _raw = publish(glance, "raw")
+    record = checking(host, qemu, barbican)(image)
+    assert record["action"] == "failed" and record["bytes_transferred"] == 0
+    assert "signature properties are missing or incomplete (no img_signature" in record["msg"]
+    assert barbican.requests == []
+
+
+def test_without_verification_a_signed_image_is_cached_as_a_plain_one(host, glance, qemu, pki,
+                                                                      barbican):
+    image = signed(glance, pki, data=b"not even the right data")
+    record = checking(host, qemu, barbican, extra_conf="")(image)
+    assert record["action"] == "downloaded" and record["signature"] is None
+    assert barbican.requests == []
+
+
+def test_certificate_validation_chains_to_the_trusted_ca(host, glance, qemu, pki, barbican):
+    store_certificate(barbican, CERT_ID, pki.pem("rsa"))
+    store_certificate(barbican, CA_ID, pki.pem("ca"))
+    conf = VERIFY + "enable_certificate_validation = true\ndefault_trusted_certificate_ids = %s\n"
+    record = checking(host, qemu, barbican, conf % CA_ID)(signed(glance, pki))
+    assert record["action"] == "downloaded", record["msg"]
+    assert record["signature"]["trusted_by"] == CA_ID
+    assert "trusted through %s" % CA_ID in record["msg"]
+
+
+def test_an_untrusted_certificate_is_refused(host, glance, qemu, pki, barbican):
+    store_certificate(barbican, CERT_ID, pki.pem("stranger"))
+    store_certificate(barbican, CA_ID, pki.pem("ca"))
+    conf = VERIFY + "enable_certificate_validation = true\ndefault_trusted_certificate_ids = %s\n"
+    record = checking(host, qemu, barbican, conf % CA_ID)(signed(glance, pki, "stranger"))
+    assert record["action"] == "failed" and record["bytes_transferred"] == 0
+    assert "no trusted certificate (default_trusted_certificate_ids) signed" in record["msg"]
+
+
+def test_validation_without_trusted_ids_is_refused_as_nova_does(host, glance, qemu, pki,
+                                                                barbican):
+    store_certificate(barbican, CERT_ID, pki.pem("rsa"))
+    conf = VERIFY + "enable_certificate_validation = true\n"
+    record = checking(host, qemu, barbican, conf)(signed(glance, pki))
+    assert record["action"] == "failed"
+    assert "no trusted certificate IDs were provided" in record["msg"]
+
+
+def test_a_host_without_cryptography_refuses_signed_images(host, glance, qemu, pki, barbican,
+                                                           monkeypatch):
+    monkeypatch.setattr(_image_signature, "HAS_CRYPTOGRAPHY", False)
+    monkeypatch.setattr(_image_signature, "CRYPTOGRAPHY_IMPORT_ERROR",
+                        ImportError("No module named 'cryptography'"))
+    record = checking(host, qemu, barbican)(signed(glance, pki))
+    assert record["action"] == "failed" and our_files(host) == []
+    assert ("cannot import cryptography (No module named 'cryptography'): install "
+            "python3-cryptography for the interpreter Ansible uses on this host") in record["msg"]

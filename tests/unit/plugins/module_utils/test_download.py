@@ -416,6 +416,17 @@ def test_server_ignoring_range_restarts_from_zero(server, tmp_path):
     assert result["bytes_transferred"] == 1000000 + len(BODY)
 
 
+@pytest.mark.parametrize("second", [{}, {"ignore_range": True}])
+def test_the_signature_hash_sees_the_data_once_across_resumes_and_restarts(server, tmp_path,
+                                                                           second):
+    server.plans = [{"short_at": 1000000}, second]
+    result = _get(server.url, tmp_path / "image", size=len(BODY), hash_algo="sha512",
+                  hash_value=SHA512, signature_hash=hashlib.sha256())
+    assert result["signature_digest"] == hashlib.sha256(BODY).digest()
+    assert result["hash_value"] == SHA512
+    assert _get(server.url, tmp_path / "again", size=len(BODY))["signature_digest"] is None
+
+
 def test_wrong_content_range_restarts_from_zero(server, tmp_path):
     server.plans = [{"short_at": 1000000}, {"range_start": 999999}, {}]
     out = tmp_path / "image"
@@ -549,7 +560,7 @@ class _BlockedFile(_FailingFile):
 
 def test_a_slow_disk_stops_the_reader_at_the_pool_size():
     target = _BlockedFile()
-    pipeline = _download._Pipeline(target, hashlib.sha512(), 65536, depth=3)
+    pipeline = _download._Pipeline(target, [hashlib.sha512()], 65536, depth=3)
     try:
         for dummy in range(3):
             pipeline.submit(pipeline.buffer(), 65536)
@@ -579,12 +590,12 @@ def test_memory_stays_bounded(server, tmp_path, monkeypatch):
 
 
 def test_buffer_pool_size():
-    pool = _download._Pipeline(_FailingFile(0), None, 1024 * 1024)
+    pool = _download._Pipeline(_FailingFile(0), [], 1024 * 1024)
     try:
         assert pool._free.qsize() * 1024 * 1024 == _download._BUFFER_MEMORY
     finally:
         pool.close()
-    pool = _download._Pipeline(_FailingFile(0), None, _download._BUFFER_MEMORY)
+    pool = _download._Pipeline(_FailingFile(0), [], _download._BUFFER_MEMORY)
     try:
         assert pool._free.qsize() == 3  # even big chunks get a pipeline
     finally:

@@ -3,85 +3,10 @@ import base64
 import datetime
 import hashlib
 import os
-import shutil
-import subprocess
 
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_signature as sig
-
-pytestmark = pytest.mark.skipif(shutil.which("openssl") is None, reason="needs the openssl CLI")
-
-CA_EXT = "basicConstraints=critical,CA:TRUE%s\nkeyUsage=critical,keyCertSign,cRLSign\n"
-LEAF_EXT = "basicConstraints=CA:FALSE\nkeyUsage=digitalSignature\n"
-
-
-class Pki:
-    """Keys and certificates made by openssl in a temporary directory."""
-
-    def __init__(self, folder):
-        self.folder = folder
-        self.serial = 0
-
-    def path(self, name):
-        return os.path.join(self.folder, name)
-
-    def openssl(self, *args):
-        subprocess.run(("openssl",) + args, check=True, cwd=self.folder, capture_output=True)
-
-    def key(self, name, kind):
-        if kind == "rsa":
-            self.openssl("genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048",
-                         "-out", name + ".key")
-        elif kind == "dsa":
-            self.openssl("genpkey", "-genparam", "-algorithm", "DSA", "-pkeyopt",
-                         "dsa_paramgen_bits:2048", "-out", name + ".param")
-            self.openssl("genpkey", "-paramfile", name + ".param", "-out", name + ".key")
-        else:
-            self.openssl("genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:" + kind,
-                         "-out", name + ".key")
-        return name
-
-    def cert(self, name, kind="rsa", issuer=None, ext=LEAF_EXT):
-        """A certificate for a new key; self-signed without issuer."""
-        self.key(name, kind)
-        with open(self.path(name + ".ext"), "w") as handle:
-            handle.write(ext)
-        self.openssl("req", "-new", "-key", name + ".key", "-subj", "/CN=%s" % name,
-                     "-out", name + ".csr")
-        self.serial += 1
-        signer = ["-CA", issuer + ".pem", "-CAkey", issuer + ".key"] if issuer else [
-            "-signkey", name + ".key"]
-        self.openssl("x509", "-req", "-in", name + ".csr", "-days", "30", "-sha256",
-                     "-set_serial", str(self.serial), "-extfile", name + ".ext",
-                     "-out", name + ".pem", *signer)
-        return self.load(name)
-
-    def load(self, name):
-        with open(self.path(name + ".pem"), "rb") as handle:
-            return sig.load_certificate(handle.read())
-
-    def sign(self, name, data, digest="sha256", pss=False):
-        with open(self.path("data"), "wb") as handle:
-            handle.write(data)
-        options = ["-sigopt", "rsa_padding_mode:pss"] if pss else []
-        self.openssl("dgst", "-" + digest, "-sign", name + ".key", *options, "-out", "sig",
-                     "data")
-        with open(self.path("sig"), "rb") as handle:
-            return base64.b64encode(handle.read()).decode("ascii")
-
-
-@pytest.fixture(scope="module")
-def pki(tmp_path_factory):
-    made = Pki(str(tmp_path_factory.mktemp("pki")))
-    made.cert("ca", ext=CA_EXT % "")
-    made.cert("rsa", issuer="ca")
-    made.cert("ecc", kind="secp384r1", issuer="ca")
-    made.cert("dsa", kind="dsa", issuer="ca")
-    made.cert("rogue", ext=CA_EXT % "")
-    made.cert("stranger", issuer="rogue")
-    return made
-
 
 def image(signature, method="SHA-256", key_type="RSA-PSS",
           uuid="0b1c7b4e-6a56-4f0e-9d6d-1f2a3b4c5d6e"):
@@ -200,10 +125,10 @@ def test_untrusted_chains_are_refused(pki):
         sig.verify_chain(pki.load("rsa"), [("ca-id", pki.load("ca"))], now=later)
 
 
-def test_intermediates_and_path_length(tmp_path):
-    made = Pki(str(tmp_path))
-    made.cert("root", ext=CA_EXT % ",pathlen:0")
-    made.cert("inter", issuer="root", ext=CA_EXT % "")
+def test_intermediates_and_path_length(new_pki):
+    made = new_pki
+    made.cert("root", ext=made.CA_EXT % ",pathlen:0")
+    made.cert("inter", issuer="root", ext=made.CA_EXT % "")
     made.cert("leaf", issuer="inter")
     trusted = [("root-id", made.load("root")), ("inter-id", made.load("inter"))]
     with pytest.raises(sig.SignatureError, match="root-id allows chains of 0 below it, this "
