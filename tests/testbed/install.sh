@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install what the test bed and the checks need: Debian packages and four Python 3.12 venvs.
+# Install what the test bed and the checks need: Debian packages and five Python 3.12 venvs.
 # Idempotent and cached: a venv is rebuilt only when its requirements file changes.
 set -euo pipefail
 
@@ -64,10 +64,12 @@ install_venv openstack "$here/requirements-openstack.txt" &
 openstack=$!
 install_venv keystone "$here/requirements-keystone.txt" &
 keystone=$!
+install_venv barbican "$here/requirements-barbican.txt" &
+barbican=$!
 install_venv tools "$repo/tests/requirements-tools.txt" &
 tools=$!
 install_venv core216 "$repo/tests/requirements-core216.txt" &
 core216=$!
 status=0
-for pid in $openstack $keystone $tools $core216; do wait "$pid" || status=1; done
+for pid in $openstack $keystone $barbican $tools $core216; do wait "$pid" || status=1; done
 exit $status

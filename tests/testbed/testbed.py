@@ -15,7 +15,7 @@ from bed import layout
 from bed.procs import TestbedError
 
 # Start order; down runs in reverse.
-SERVICES = ["rabbitmq", "keystone", "glance", "placement", "neutron", "nova", "sshhosts"]
+SERVICES = ["rabbitmq", "keystone", "barbican", "glance", "placement", "neutron", "nova", "sshhosts"]
 
 
 def _service(name):

@@ -15,7 +15,7 @@ from bed import common, layout, procs
 
 PORT = layout.PORTS["keystone"]
 AUTH_URL = layout.url("keystone", "/v3")
-SERVICE_USERS = ("glance", "nova", "placement")
+SERVICE_USERS = ("glance", "nova", "placement", "barbican")
 # (service type, name, endpoint URL) of every service in the catalog besides identity.
 CATALOG = (
     ("image", "glance", layout.url("glance")),
@@ -23,6 +23,7 @@ CATALOG = (
     ("placement", "placement", layout.url("placement")),
     # The stand-in of bed/neutron.py: Nova reads servers' ports through it.
     ("network", "neutron", layout.url("neutron")),
+    ("key-manager", "barbican", layout.url("barbican")),
 )
 
 

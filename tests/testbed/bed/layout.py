@@ -14,6 +14,7 @@ VENVS = Path(os.environ.get(
 HOST = "127.0.0.1"
 PORTS = {
     "keystone": 25000,
+    "barbican": 25311,
     "glance": 25292,
     "placement": 25778,
     "nova": 25774,
