@@ -47,9 +47,9 @@ ECC_CURVES = ("sect571k1", "sect409k1", "sect571r1", "sect409r1", "secp521r1", "
 # Barbican ids are UUIDs; anything else would only be pasted into a key manager URL.
 _UUID = re.compile(r"[0-9a-fA-F]{8}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?[0-9a-fA-F]{4}-?"
                    r"[0-9a-fA-F]{12}")
-CRYPTOGRAPHY_MISSING = ("this host's Nova verifies image signatures, but the Python that runs "
-                        "the module cannot import cryptography (%s): install "
-                        "python3-cryptography for the interpreter Ansible uses on this host")
+CRYPTOGRAPHY_MISSING = ("the Python that runs the module cannot import cryptography, which "
+                        "checking a signature needs (%s): install python3-cryptography for the "
+                        "interpreter Ansible uses on this host")
 
 SignatureSpec = collections.namedtuple(
     "SignatureSpec", "signature hash_method key_type certificate_uuid")
