@@ -28,6 +28,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._printable 
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
     container_format_problem)
+from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+    SIGNATURE_PROPERTIES)
 
 try:
     import jmespath
@@ -44,9 +46,10 @@ else:
 # does, is left for operators to allow explicitly.
 DEFAULT_DISK_FORMATS = ("raw", "qcow2", "vmdk", "vdi", "vhdx", "iso")
 
-# The fields of a plan record, the image fields cache_image consumes, plus `stores`.
+# The fields of a plan record, the image fields cache_image consumes, plus `stores`; the
+# signature properties with Glance's names (None when unset), for hosts that verify signatures.
 PLAN_FIELDS = ("id", "name", "size", "virtual_size", "disk_format", "container_format",
-               "checksum", "os_hash_algo", "os_hash_value")
+               "checksum", "os_hash_algo", "os_hash_value") + SIGNATURE_PROPERTIES
 
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$",
                    re.IGNORECASE)
@@ -396,10 +399,16 @@ class ImagePlanner:
                      visibility=record.get("visibility"), selected_by=list(reasons))
                 for record, _source, reasons in self._selected.values()]
 
-    def plan(self, glance_endpoint):
-        """The download plan; PlanError with every problem when there is any."""
+    def plan(self, glance_endpoint, signatures=None):
+        """The download plan; PlanError with every problem when there is any.
+
+        `signatures` (a _signing_certificates.SigningCertificates) checks the signed images
+        against their certificates; its problems are listed with the others.
+        """
         for record, source, _reasons in self._selected.values():
             reasons = check_image(record, self.allowed_disk_formats)
+            if signatures is not None:
+                reasons += signatures.check(record)
             if reasons:
                 self._problem("%s (%s)" % (_label(record), source), "; ".join(reasons), record)
         if not self.problems and not self._selected:

@@ -27,6 +27,10 @@ description:
     deleted, pending delete), it has no data, its C(disk_format) is not in
     O(allowed_disk_formats), or its C(container_format) is not C(bare). A selection that selects
     nothing is refused too.
+  - Signed images (the Glance properties C(img_signature), C(img_signature_hash_method),
+    C(img_signature_key_type) and C(img_signature_certificate_uuid), which hosts with
+    C([glance] verify_glance_signatures) verify as Nova does) are checked too, see
+    O(check_signatures); each certificate is fetched once from the key manager (Barbican).
   - Reads only; the result is the same in check mode.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
@@ -140,6 +144,25 @@ options:
         one for each batch of hosts of a long run.
     type: bool
     default: false
+  check_signatures:
+    description:
+      - Whether to check the signed images of the plan as hosts that verify signatures
+        (Nova's C([glance] verify_glance_signatures)) would, before any host is touched.
+      - An image that carries any of the signature properties is refused when they are
+        incomplete, name a hash method or key type Nova does not know, or C(img_signature) is
+        not base64; and when its certificate (the Barbican secret
+        C(img_signature_certificate_uuid)) is missing, cannot be read by the credentials'
+        project, is not a PEM X.509 certificate of secret type C(certificate), is expired or
+        not yet valid, or has a key of another class than C(img_signature_key_type) claims
+        (RSA for C(RSA-PSS), DSA for C(DSA), EC for the C(ECC_*) types). A cloud whose catalog
+        has no key-manager endpoint cannot have its signed images checked, and they are
+        refused.
+      - The signature itself is checked by the hosts, against the data they download.
+      - Set it to V(false) for clouds whose hosts do not verify signatures and that have no
+        key manager.
+      - Needs the Python library cryptography on the controller (openstacksdk needs it too).
+    type: bool
+    default: true
 notes:
   - C(container_format) must be C(bare), the only one C(cache_image) caches (the disk itself,
     as Nova's libvirt driver boots it). Nova boots AMI kernel/ramdisk triples and C(ovf)
@@ -238,6 +261,20 @@ images:
       description: The Glance stores that hold the data (multistore Glance), else empty.
       type: list
       elements: str
+    img_signature:
+      description: The image's signature (base64), Glance's C(img_signature) property; null
+        when the image is not signed.
+      type: str
+    img_signature_hash_method:
+      description: The hash method of the signature, such as C(SHA-256); null when unset.
+      type: str
+    img_signature_key_type:
+      description: The signing key's type, such as C(RSA-PSS) or C(ECC_SECP384R1); null when
+        unset.
+      type: str
+    img_signature_certificate_uuid:
+      description: The Barbican secret that holds the signing certificate; null when unset.
+      type: str
 selection:
   description: Why each image is in the plan, in the order of RV(images).
   returned: success
@@ -362,6 +399,53 @@ total_size:
   description: Bytes of image data the plan downloads to each host.
   returned: success
   type: int
+key_manager_endpoint:
+  description:
+    - The key manager's (Barbican's) endpoint in the catalog, for the connection's interface
+      and region, without a trailing slash; what hosts that verify signatures fetch the
+      certificates from.
+    - Null when no image of the plan is signed, or the catalog has no key manager.
+  returned: success
+  type: str
+  sample: https://barbican.example.com:9311
+certificates:
+  description:
+    - The certificates that sign the plan's images, one per certificate, in the order first
+      used; empty when no image is signed or O(check_signatures) is false. On failure, those
+      that could be read.
+    - The subject and issuer are a tenant's, shown with control characters escaped.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    id:
+      description: The Barbican secret's uuid (the images' C(img_signature_certificate_uuid)).
+      type: str
+    subject:
+      description: The certificate's subject, as an RFC 4514 string.
+      type: str
+      sample: CN=image-signing,O=Example
+    issuer:
+      description: The certificate's issuer, as an RFC 4514 string.
+      type: str
+    not_valid_before:
+      description: Start of the certificate's validity (ISO 8601, UTC).
+      type: str
+      sample: '2026-01-01T00:00:00+00:00'
+    not_valid_after:
+      description: End of the certificate's validity (ISO 8601, UTC).
+      type: str
+    key:
+      description: The public key's class and size or curve.
+      type: str
+      sample: RSA 2048
+    sha256_fingerprint:
+      description: SHA-256 of the certificate (DER), in hex.
+      type: str
+    images:
+      description: Ids of the plan's images signed with it.
+      type: list
+      elements: str
 auth_token:
   description: A Keystone token of the caller; hidden from the output (see O(issue_token)).
   returned: success and O(issue_token) is true
@@ -392,7 +476,7 @@ problems:
 """
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _image_plan, _popularity)
+    _image_plan, _popularity, _signing_certificates)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
     OpenStackModule)
 
@@ -415,6 +499,7 @@ class ValidateImagesModule(OpenStackModule):
         allowed_disk_formats=dict(type="list", elements="str",
                                   default=list(_image_plan.DEFAULT_DISK_FORMATS)),
         issue_token=dict(type="bool", default=False),
+        check_signatures=dict(type="bool", default=True),
     )
     module_kwargs = dict(supports_check_mode=True,
                          required_one_of=[("images", "tags", "query", "popular")])
@@ -431,18 +516,23 @@ class ValidateImagesModule(OpenStackModule):
         if params["query"]:
             planner.select_query(params["query"])
         popular = self._select_popular(planner) if params["popular"] else {}
-        for warning in planner.warnings + planner.ignored_warnings():
-            self.module.warn(warning)
-        trust = dict(ignored=planner.ignored, trusted_owners=planner.trusted_owners,
-                     other_projects=planner.other_projects())
+        signing = _signing_certificates.SigningCertificates(
+            self.conn, verify=params["check_signatures"])
         endpoint = _image_plan.image_endpoint(self.conn.image.get_endpoint())
+        failure = None
         try:
-            plan = planner.plan(endpoint)
+            plan = planner.plan(endpoint, signatures=signing)
         except _image_plan.PlanError as err:
-            self.module.fail_json(msg=str(err), problems=err.problems, **dict(popular, **trust))
+            failure = err
+        for warning in planner.warnings + planner.ignored_warnings() + signing.warnings:
+            self.module.warn(warning)
+        found = dict(popular, ignored=planner.ignored, trusted_owners=planner.trusted_owners,
+                     other_projects=planner.other_projects(), certificates=signing.certificates())
+        if failure is not None:
+            self.module.fail_json(msg=str(failure), problems=failure.problems, **found)
         result = dict(changed=False, images=plan, total_size=_image_plan.total_size(plan),
                       image_endpoint=endpoint, selection=planner.selection(),
-                      **dict(popular, **trust))
+                      key_manager_endpoint=signing.endpoint, **found)
         if params["issue_token"]:
             access = self.conn.session.auth.get_access(self.conn.session)
             result.update(auth_token=access.auth_token,

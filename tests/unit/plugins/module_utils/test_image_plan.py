@@ -104,8 +104,56 @@ def test_the_plan_record_has_what_cache_image_takes():
         "checksum": "md5-1", "os_hash_algo": "sha512", "os_hash_value": "sha512-1",
         "url": "https://glance.example.com:9292/v2/images/00000001-0000-4000-8000-000000000000"
                "/file",
-        "stores": ["site-a", "site-b"]}]
+        "stores": ["site-a", "site-b"], "img_signature": None,
+        "img_signature_hash_method": None, "img_signature_key_type": None,
+        "img_signature_certificate_uuid": None}]
     assert total_size(plan) == 1000
+
+
+def test_a_signed_image_s_plan_record_carries_its_signature_properties():
+    properties = dict(img_signature="c2lnbmF0dXJl", img_signature_hash_method="SHA-256",
+                      img_signature_key_type="RSA-PSS",
+                      img_signature_certificate_uuid="11111111-1111-4111-8111-111111111111")
+    chooser = planner(image(1, "signed", **properties))
+    chooser.select_references(["signed"])
+    [record] = chooser.plan(ENDPOINT)
+    assert {name: record[name] for name in properties} == properties
+
+
+class Signatures:
+    """A SigningCertificates double: the reasons it gives per image id, and what it saw."""
+
+    def __init__(self, reasons):
+        self.reasons = reasons
+        self.seen = []
+
+    def check(self, record):
+        self.seen.append(record["id"])
+        return list(self.reasons.get(record["id"], ()))
+
+
+def test_signature_problems_are_listed_with_the_others_in_one_failure():
+    good, bad, old = image(1, "good"), image(2, "bad"), image(3, "old", status="deactivated")
+    chooser = planner(good, bad, old)
+    chooser.select_references(["good", "bad", "old", "missing"])
+    signatures = Signatures({bad.glance["id"]: ["certificate x expired"],
+                             old.glance["id"]: ["certificate y is not in the key manager"]})
+    with pytest.raises(PlanError) as raised:
+        chooser.plan(ENDPOINT, signatures=signatures)
+    found = problems(raised)
+    old_label = "image %s (old) (images)" % old.glance["id"]
+    assert set(found) == {"'missing' (images)", "image %s (bad) (images)" % bad.glance["id"],
+                          old_label}
+    assert found["image %s (bad) (images)" % bad.glance["id"]] == "certificate x expired"
+    assert found[old_label].startswith("status deactivated")
+    assert found[old_label].endswith("; certificate y is not in the key manager")
+    assert signatures.seen == [good.glance["id"], bad.glance["id"], old.glance["id"]]
+
+
+def test_signatures_that_pass_leave_the_plan_as_it_is():
+    chooser = planner(image(1, "good"))
+    chooser.select_references(["good"])
+    assert chooser.plan(ENDPOINT, signatures=Signatures({})) == chooser.plan(ENDPOINT)
 
 
 @pytest.mark.parametrize("endpoint, expected", [

@@ -2,13 +2,19 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The validate_images module's own layer: options, result, token, failures; openstacksdk faked."""
 
+import base64
 import datetime
 import types
 
 import pytest
 
+from ansible.module_utils.common.warnings import get_warning_messages
+from cryptography.hazmat.primitives import hashes
+
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image, validate_images
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.signing_doubles import (
+    DAY, KeyManager, Pki, pem)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     patch_exits, run_module)
 
@@ -86,26 +92,29 @@ class ComputeApi:
                      for name, hosts in self.aggregates_.items()])
 
 
-def fake_conn(image_api, compute_api=None):
+def fake_conn(image_api, compute_api=None, key_manager=None, catalog=None):
     access = types.SimpleNamespace(
         auth_token=TOKEN, expires=datetime.datetime(2026, 11, 21, 22, 0, tzinfo=datetime.timezone.utc))
     session = types.SimpleNamespace()
     session.auth = types.SimpleNamespace(get_access=lambda given: access if given is session else None)
+    catalog = catalog or {}
     return types.SimpleNamespace(image=image_api, compute=compute_api, current_project_id="p-demo",
-                                 session=session)
+                                 session=session, key_manager=key_manager,
+                                 endpoint_for=catalog.get)
 
 
 @pytest.fixture
 def cloud(monkeypatch):
     """Glance's images, as the module's connection sees them; set `.image_api` to change them."""
     state = types.SimpleNamespace(image_api=ImageApi(CIRROS, OLD), compute_api=ComputeApi(),
-                                  connected_with=None)
+                                  connected_with=None, key_manager=KeyManager(),
+                                  catalog={"key-manager": "http://barbican:9311/"})
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
     monkeypatch.setattr(_openstack, "openstack", sdk)
 
     def connect(options):
         state.connected_with = options
-        return fake_conn(state.image_api, state.compute_api)
+        return fake_conn(state.image_api, state.compute_api, state.key_manager, state.catalog)
 
     monkeypatch.setattr(_openstack, "connect", connect)
     patch_exits(monkeypatch)
@@ -252,3 +261,98 @@ def test_image_owners_widen_what_tags_select(cloud):
     assert [image["id"] for image in result["images"]] == [CIRROS["id"], theirs["id"]]
     assert result["ignored"] == [] and result["trusted_owners"] == ["p-demo", "p-tenant"]
     assert result["other_projects"] == ["p-tenant"]
+
+
+CERTIFICATE = "11111111-1111-4111-8111-111111111111"
+
+
+def signed_image(number, certificate=CERTIFICATE, key_type="RSA-PSS", **fields):
+    image_id = "%08d-5d55-4bd5-8cbb-3f3a6f9a2f0a" % number
+    image = dict(CIRROS, id=image_id, name="signed-%d" % number,
+                 file="/v2/images/%s/file" % image_id,
+                 img_signature=base64.b64encode(b"signature").decode(),
+                 img_signature_hash_method="SHA-256", img_signature_key_type=key_type,
+                 img_signature_certificate_uuid=certificate)
+    image.update(fields)
+    return {key: value for key, value in image.items() if value is not None}
+
+
+@pytest.fixture(scope="module")
+def pki():
+    return Pki()
+
+
+def test_a_signed_image_is_planned_with_its_certificate_and_the_key_manager(cloud, pki):
+    certificate = pki.cert("image signing")
+    cloud.key_manager.add(CERTIFICATE, pem(certificate))
+    one, two = signed_image(1), signed_image(2)
+    cloud.image_api = ImageApi(CIRROS, one, two)
+    outcome = run({"images": ["cirros", one["id"], two["id"]]})
+    assert not outcome.failed, outcome.result
+    result = outcome.result
+    assert result["key_manager_endpoint"] == "http://barbican:9311"
+    [summary] = result["certificates"]
+    assert (summary["id"], summary["images"]) == (CERTIFICATE, [one["id"], two["id"]])
+    assert summary["subject"] == certificate.subject.rfc4514_string()
+    assert summary["sha256_fingerprint"] == certificate.fingerprint(hashes.SHA256()).hex()
+    plain, first = result["images"][0], result["images"][1]
+    assert plain["img_signature"] is None and plain["img_signature_certificate_uuid"] is None
+    assert first["img_signature_certificate_uuid"] == CERTIFICATE
+    assert first["img_signature_key_type"] == "RSA-PSS"
+    assert len(cloud.key_manager.calls) == 2
+
+
+def test_unsigned_plans_report_no_key_manager(cloud):
+    result = run({"images": ["cirros"]}).result
+    assert result["key_manager_endpoint"] is None and result["certificates"] == []
+    assert cloud.key_manager.calls == []
+
+
+def test_every_unusable_signed_image_is_listed_in_one_failure_without_a_token(cloud, pki):
+    cloud.key_manager.add(CERTIFICATE, pem(pki.cert("old", not_before=-9 * DAY, not_after=-DAY)))
+    ecc = cloud.key_manager.add("22222222-2222-4222-8222-222222222222",
+                                pem(pki.cert("ecc", "secp384r1")))
+    opaque = cloud.key_manager.add("33333333-3333-4333-8333-333333333333", b"x",
+                                   secret_type="opaque")
+    images = [signed_image(1), signed_image(2, "44444444-4444-4444-8444-444444444444"),
+              signed_image(3, opaque), signed_image(4, ecc, "RSA-PSS"),
+              signed_image(5, img_signature_hash_method="MD5")]
+    cloud.image_api = ImageApi(CIRROS, *images)
+    outcome = run({"images": ["cirros"] + [image["id"] for image in images], "issue_token": True})
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("5 problems with the image selection: ")
+    reasons = {p["id"]: p["reason"] for p in outcome.result["problems"]}
+    assert list(reasons) == [image["id"] for image in images]
+    assert "expired on" in reasons[images[0]["id"]]
+    assert "HTTP 404" in reasons[images[1]["id"]]
+    assert "its secret_type is opaque" in reasons[images[2]["id"]]
+    assert "EC secp384r1" in reasons[images[3]["id"]]
+    assert "img_signature_hash_method MD5" in reasons[images[4]["id"]]
+    assert "auth_token" not in outcome.result
+    assert [entry["id"] for entry in outcome.result["certificates"]] == [CERTIFICATE, ecc]
+
+
+def test_a_cloud_without_a_key_manager_cannot_check_signed_images(cloud):
+    cloud.catalog = {}
+    cloud.image_api = ImageApi(CIRROS, signed_image(1))
+    outcome = run({"images": [signed_image(1)["id"]]})
+    assert outcome.failed
+    assert "catalog has no key-manager endpoint" in outcome.result["msg"]
+
+
+def test_check_signatures_off_checks_nothing(cloud):
+    cloud.catalog = {}
+    broken = signed_image(1, img_signature_hash_method=None)
+    cloud.image_api = ImageApi(CIRROS, broken)
+    result = run({"images": [broken["id"]], "check_signatures": False}).result
+    assert [image["id"] for image in result["images"]] == [broken["id"]]
+    assert result["key_manager_endpoint"] is None and result["certificates"] == []
+    assert cloud.key_manager.calls == []
+
+
+def test_a_curve_other_than_claimed_is_a_warning(cloud, pki):
+    cloud.key_manager.add(CERTIFICATE, pem(pki.cert("ecc", "secp384r1")))
+    cloud.image_api = ImageApi(signed_image(1, key_type="ECC_SECP521R1"))
+    outcome = run({"images": [signed_image(1)["id"]]})
+    assert not outcome.failed
+    assert any("names the curve secp521r1" in warning for warning in get_warning_messages())
