@@ -105,8 +105,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     checked: a body cut short by a closed connection would go unnoticed), and
     ``signature_digest``: the raw digest of ``signature_hash``, or None without one.
     """
-    target = _Target(url, headers, timeout, ssl_context(url, validate_certs, ca_cert,
-                                                         client_cert, client_key))
+    target = _Target(url, headers, timeout,
+                     ssl_context(url, validate_certs, ca_cert, client_cert, client_key))
     algo, expected_digest, hasher = _verifier(hash_algo, hash_value, checksum)
     rate = _rate_option("rate_limit", rate_limit)
     guard = _RateGuard(_rate_option("min_rate", min_rate), min_rate_time)

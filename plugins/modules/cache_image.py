@@ -416,7 +416,7 @@ ARGUMENT_SPEC = dict(
     images=dict(type="list", elements="dict", required=True, options=IMAGE_SPEC),
     image_endpoint=dict(type="str"),
     auth_token=dict(type="str", no_log=True),
-    key_manager_endpoint=dict(type="str"),
+    key_manager_endpoint=dict(type="str", no_log=False),
     nova_conf=dict(type="list", elements="path"),
     cache_dir=dict(type="path"),
     force_raw=dict(type="str", choices=["auto", "true", "false"], default="auto"),

@@ -332,7 +332,7 @@ def checking(host, qemu, barbican, extra_conf=VERIFY):
 
 
 def test_a_good_signature_is_verified_while_streaming_and_installed(host, glance, qemu, pki,
-                                                                   barbican):
+                                                                    barbican):
     store_certificate(barbican, CERT_ID, pki.pem("rsa"))
     record = checking(host, qemu, barbican)(signed(glance, pki))
     assert record["action"] == "downloaded", record["msg"]

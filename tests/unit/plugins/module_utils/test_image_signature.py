@@ -8,6 +8,7 @@ import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_signature as sig
 
+
 def image(signature, method="SHA-256", key_type="RSA-PSS",
           uuid="0b1c7b4e-6a56-4f0e-9d6d-1f2a3b4c5d6e"):
     return {"id": "i", "img_signature": signature, "img_signature_hash_method": method,
@@ -131,8 +132,8 @@ def test_intermediates_and_path_length(new_pki):
     made.cert("inter", issuer="root", ext=made.CA_EXT % "")
     made.cert("leaf", issuer="inter")
     trusted = [("root-id", made.load("root")), ("inter-id", made.load("inter"))]
-    with pytest.raises(sig.SignatureError, match="root-id allows chains of 0 below it, this "
-                                                  "one has 1"):
+    with pytest.raises(sig.SignatureError,
+                       match="root-id allows chains of 0 below it, this one has 1"):
         sig.verify_chain(made.load("leaf"), trusted)
     # The intermediate alone is not enough: the chain must end in a self-signed trusted one.
     with pytest.raises(sig.SignatureError, match="signed certificate inter-id"):
