@@ -41,7 +41,7 @@ def glance(tmp_path):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(root))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield root, "http://127.0.0.1:%d" % server.server_address[1]
     server.shutdown()
     server.server_close()
@@ -165,7 +165,7 @@ def barbican():
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Barbican)
     server.secrets, server.requests = {}, []
     server.url = "http://127.0.0.1:%d" % server.server_address[1]
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield server
     server.shutdown()
     server.server_close()

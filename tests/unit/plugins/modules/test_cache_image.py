@@ -31,7 +31,7 @@ def served(tmp_path):
     handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(tmp_path))
     handler.log_message = lambda *args: None
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
+    threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True).start()
     yield {"id": IMAGE_ID, "disk_format": "raw", "size": len(data),
            "url": "http://127.0.0.1:%d/image.raw" % server.server_address[1],
            "os_hash_algo": "sha512", "os_hash_value": hashlib.sha512(data).hexdigest()}
