@@ -15,21 +15,17 @@ source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 transport_url=$(setting rabbitmq transport_url)
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 listener=
-cleanup() {
+stop_listener() {
     if [ -n "$listener" ]; then
         # The listener deletes its queue when it is stopped (SIGTERM) as when it ends.
         kill "$listener" 2>/dev/null || true
         wait "$listener" || true
     fi
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit stop_listener
 
-python "$images" "$config" publish small:raw:4:1 > "$work/plan.json"
+publish small:raw:4:1
 
 export ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress
 export PRECACHE_PROGRESS_FILE=$work/progress.jsonl

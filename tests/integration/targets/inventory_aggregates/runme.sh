@@ -10,12 +10,10 @@ source ../setup_testbed/files/testbed.sh
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 
-work=$(mktemp -d)
-cleanup() {
+delete_aggregates() {
     python files/nova_aggregates.py cleanup "$config" "$work/state.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit delete_aggregates
 
 python files/nova_aggregates.py setup "$config" "$work/state.json"
 

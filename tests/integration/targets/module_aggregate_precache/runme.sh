@@ -17,17 +17,13 @@ OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 transport_url=$(setting rabbitmq transport_url)
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 aggregate=precache-test-nova-$(python -c 'import uuid; print(uuid.uuid4().hex[:8])')
-cleanup() {
+delete_aggregate() {
     python files/nova.py "$config" cleanup
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit delete_aggregate
 
-python "$images" "$config" publish small:raw:4:1 tiny:qcow2:4:1 > "$work/plan.json"
+publish small:raw:4:1 tiny:qcow2:4:1
 python files/nova.py "$config" aggregate "$aggregate" > /dev/null
 
 small=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["small"]["id"])' "$work/plan.json")

@@ -9,18 +9,13 @@ inventory=$(setting inventory)
 glance=$(setting glance endpoint)
 glance=${glance#http://}
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 pids=()
-cleanup() {
+stop_proxies() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit stop_proxies
 
-python "$images" "$config" publish qcow2:qcow2:64:8 raw:raw:32:8 resume:raw:48:24 small:raw:8:3 \
-    > "$work/plan.json"
+publish qcow2:qcow2:64:8 raw:raw:32:8 resume:raw:48:24 small:raw:8:3
 # 25990: the first two connections break after 1 MiB (resume); 25991: the first one does, then
 # nothing listens any more (Glance gone).
 python files/cutting_proxy.py --listen 25990 --target "$glance" --after 1048576 --cuts 2 &

@@ -6,22 +6,19 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 # Root-only, outside every host's private mounts, so every host sees the same one.
 attack=$(mktemp -d /root/precache-attack-XXXXXX)
 fifo=$attack/fifo
-cleanup() {
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work" "$attack"
+remove_attack() {
+    rm -rf "$attack"
 }
-trap cleanup EXIT
+at_exit remove_attack
 mkfifo -m 0600 "$fifo"
 python files/hostile.py "$work" "$fifo"
 cp "$work/fifo.raw" "$attack/descriptor.raw"
-python "$images" "$config" publish raw:raw:16:4 fifo:raw:"file=$work/fifo.raw" \
+publish raw:raw:16:4 fifo:raw:"file=$work/fifo.raw" \
     bomb:qcow2:"file=$work/bomb.qcow2" huge:qcow2:"file=$work/huge.qcow2" \
-    slow:raw:"file=$work/slow.raw" > "$work/plan.json"
+    slow:raw:"file=$work/slow.raw"
 
 ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" attacks.yml -e "@$work/plan.json" \
     -e "attack_dir=$attack" "$@"

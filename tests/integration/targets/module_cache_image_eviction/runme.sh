@@ -7,16 +7,12 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
-cleanup() {
+clean_hosts() {
     ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" cleanup.yml -e "@$work/plan.json" \
         > "$work/cleanup.log" 2>&1 || { cat "$work/cleanup.log"; echo "could not clean the hosts" >&2; }
-    [ -s "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit clean_hosts
 
 # Four raw images of 5 MiB, 4 MiB of data after a first MiB of zeros (written, so 5 MiB on disk).
-python "$images" "$config" publish e1:raw:4:4 e2:raw:4:4 e3:raw:4:4 e4:raw:4:4 > "$work/plan.json"
+publish e1:raw:4:4 e2:raw:4:4 e3:raw:4:4 e4:raw:4:4
 ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" eviction.yml -e "@$work/plan.json" "$@"

@@ -8,17 +8,13 @@ set -euo pipefail
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 pids=()
-cleanup() {
+stop_servers() {
     for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit stop_servers
 
-python "$images" "$config" publish small:raw:8:2 > "$work/plan.json"
+publish small:raw:8:2
 size=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["small"]["size"])' "$work/plan.json")
 python files/hostile_server.py --trickle 25995 --echo 25996 --size "$size" --log "$work/requests.log" &
 pids+=($!)

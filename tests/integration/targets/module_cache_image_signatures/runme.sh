@@ -8,20 +8,16 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 shared=$(mktemp -d /tmp/precache-signatures-XXXXXX)
-cleanup() {
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work" "$shared"
+remove_shared() {
+    rm -rf "$shared"
 }
-trap cleanup EXIT
+at_exit remove_shared
 chmod 0755 "$shared"
-python "$images" "$config" publish good:raw:16:4:sign=rsa ecc:qcow2:16:4:sign=ecc \
+publish good:raw:16:4:sign=rsa ecc:qcow2:16:4:sign=ecc \
     tampered:qcow2:16:4:sign=rsa:tamper wrongcert:qcow2:16:4:sign=rsa:cert=random \
     mismatch:qcow2:16:4:sign=rsa:cert=ecc opaque:qcow2:16:4:sign=rsa:cert=opaque \
-    untrusted:qcow2:16:4:sign=untrusted expired:qcow2:16:4:sign=expired plain:qcow2:16:4 \
-    > "$work/plan.json"
+    untrusted:qcow2:16:4:sign=untrusted expired:qcow2:16:4:sign=expired plain:qcow2:16:4
 
 ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" signatures.yml -e "@$work/plan.json" \
     -e "shared=$shared" "$@"

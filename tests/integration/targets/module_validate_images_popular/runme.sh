@@ -9,12 +9,10 @@ source ../setup_testbed/files/testbed.sh
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 
-work=$(mktemp -d)
-cleanup() {
+delete_instances() {
     python files/instances.py cleanup "$config"
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit delete_instances
 
 python files/instances.py setup "$config" "$work/state.json"
 ansible-playbook -i localhost, -c local -e "@$work/state.json" popular.yml "$@"

@@ -7,8 +7,6 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 export OS_CLIENT_CONFIG_FILE
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 
@@ -16,18 +14,17 @@ on_hosts() {
     ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" hosts.yml -e "@$work/plan.json" \
         -e step="$1" > "$work/hosts.log" 2>&1 || { cat "$work/hosts.log"; return 1; }
 }
-cleanup() {
-    if [ -s "$work/plan.json" ]; then
-        on_hosts cleanup || echo "could not clean the hosts" >&2
-        python "$images" "$config" delete "$work/plan.json" || echo "could not delete the images" >&2
-    fi
-    python files/aggregate.py cleanup "$config" || echo "could not delete the aggregate" >&2
-    rm -rf "$work"
+delete_aggregate() {
+    python files/aggregate.py cleanup "$config"
 }
-trap cleanup EXIT
+clean_hosts() {
+    [ ! -s "$work/plan.json" ] || on_hosts cleanup
+}
+at_exit delete_aggregate
 
 python files/aggregate.py setup "$config"
-python "$images" "$config" publish a:raw:4:1 b:qcow2:4:1 c:raw:4:1 > "$work/plan.json"
+publish a:raw:4:1 b:qcow2:4:1 c:raw:4:1
+at_exit clean_hosts
 on_hosts setup
 cat > "$work/aggregates.yml" <<YAML
 plugin: openstack_ops.precache.aggregates

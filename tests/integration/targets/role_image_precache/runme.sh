@@ -26,9 +26,7 @@ keystone=$(setting keystone auth_url)
 keystone=${keystone#http://}
 keystone=${keystone%%/*}
 
-images=../setup_testbed/files/testbed_images.py
 keys='["qcow2", "raw", "c", "d", "e", "f"]'
-work=$(mktemp -d)
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$work/cp
 proxy=
 filled=
@@ -44,23 +42,19 @@ cleanup() {
         on_hosts -e "{\"unmount\": [\"$filled\"]}" || echo "could not unmount the tmpfs of $filled" >&2
     fi
     if [ -s "$work/plan.json" ]; then
-        on_hosts -e "{\"remove\": $keys}" ||
-            echo "could not remove the cached images" >&2
-        python "$images" "$config" delete "$work/plan.json" || echo "could not delete the images" >&2
+        on_hosts -e "{\"remove\": $keys}" || echo "could not remove the cached images" >&2
     fi
     python files/nova_aggregates.py cleanup "$config" || echo "could not delete the aggregates" >&2
     if [ -n "$proxy" ]; then
         kill "$proxy" 2>/dev/null || true
         wait "$proxy" 2>/dev/null || true
     fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 python files/nova_aggregates.py setup "$config"
 # d: for the list of aggregates, e: never cached (s4, s9), f: for ansible-runner.
-python "$images" "$config" publish qcow2:qcow2:8:2 raw:raw:4:1 c:raw:4:1 d:raw:4:1 e:raw:4:1 \
-    f:raw:4:1 > "$work/plan.json"
+publish qcow2:qcow2:8:2 raw:raw:4:1 c:raw:4:1 d:raw:4:1 e:raw:4:1 f:raw:4:1
 
 python files/keystone_proxy.py "$keystone" "$work/proxy.port" "$work/keystone.jsonl" &
 proxy=$!

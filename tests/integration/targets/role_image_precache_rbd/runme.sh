@@ -17,25 +17,22 @@ inventory=$(setting inventory)
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$work/cp
 on_hosts() {
     ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" hosts.yml -e "@$work/plan.json" "$@" \
         > "$work/hosts.log" 2>&1 || { cat "$work/hosts.log"; return 1; }
 }
-cleanup() {
-    if [ -s "$work/plan.json" ]; then
-        on_hosts -e remove=true || echo "could not remove the cached images" >&2
-        python "$images" "$config" delete "$work/plan.json" || echo "could not delete the images" >&2
-    fi
-    python files/bed.py cleanup "$config" || echo "could not delete the aggregate or drop-ins" >&2
-    rm -rf "$work"
+delete_bed() {
+    python files/bed.py cleanup "$config"
 }
-trap cleanup EXIT
+remove_cached() {
+    [ ! -s "$work/plan.json" ] || on_hosts -e remove=true
+}
+at_exit delete_bed
 
 python files/bed.py setup "$config"
-python "$images" "$config" publish a:raw:4:1 b:raw:4:1 c:raw:4:1 d:raw:4:1 > "$work/plan.json"
+publish a:raw:4:1 b:raw:4:1 c:raw:4:1 d:raw:4:1
+at_exit remove_cached
 cat > "$work/aggregates.yml" <<YAML
 plugin: openstack_ops.precache.aggregates
 cloud: precache-admin

@@ -13,17 +13,14 @@ source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
 hosts=$(mktemp -d /tmp/precache-signed-XXXXXX)
-cleanup() {
-    [ -f "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work" "$hosts"
+remove_hosts() {
+    rm -rf "$hosts"
 }
-trap cleanup EXIT
+at_exit remove_hosts
 chmod 0755 "$hosts"
-python "$images" "$config" publish good:qcow2:16:4:sign=rsa tampered:qcow2:16:4:sign=rsa:tamper \
-    lost:qcow2:16:4:sign=rsa:cert=random > "$work/plan.json"
+publish good:qcow2:16:4:sign=rsa tampered:qcow2:16:4:sign=rsa:tamper \
+    lost:qcow2:16:4:sign=rsa:cert=random
 python files/hosts.py "$inventory" "$hosts"
 
 play() {

@@ -43,7 +43,6 @@ done
 run "${cores[1]}" ansible-playbook --version | grep -q '^ansible-playbook \[core 2\.16\.' ||
     { echo "the core216 venv does not run ansible-core 2.16" >&2; exit 1; }
 
-work=$(mktemp -d)
 chmod 0755 "$work"
 proxy=
 uncache() {
@@ -60,9 +59,8 @@ cleanup() {
         kill "$proxy" 2>/dev/null || true
         wait "$proxy" 2>/dev/null || true
     fi
-    rm -rf "$work"
 }
-trap cleanup EXIT
+at_exit cleanup
 
 # A command of the tested run: nothing it did may have run a template.
 unpwned() {

@@ -5,13 +5,5 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 
-images=../setup_testbed/files/testbed_images.py
-work=$(mktemp -d)
-cleanup() {
-    [ -s "$work/plan.json" ] && python "$images" "$config" delete "$work/plan.json"
-    rm -rf "$work"
-}
-trap cleanup EXIT
-
-python "$images" "$config" publish signed:qcow2:16:2:sign=rsa > "$work/plan.json"
+publish signed:qcow2:16:2:sign=rsa
 python check_key_manager.py "$work/plan.json"

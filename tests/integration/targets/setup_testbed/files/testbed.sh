@@ -1,11 +1,43 @@
 # shellcheck shell=bash
-# The test bed's facts for a target's runme.sh: `source ../setup_testbed/files/testbed.sh`.
+# The test bed's facts and a target's scaffolding, for its runme.sh:
+# `source ../setup_testbed/files/testbed.sh`.
 # ansible-test copies tests/integration/integration_config.yml (the test bed's facts) to
 # ../../integration_config.yml; `setting KEY...` prints one of them (keys under "testbed").
-# shellcheck disable=SC2034 # config is for the runme.sh that sources this
+# `work` is a temporary dir of the target's, removed when it exits, after the functions given
+# to `at_exit` have run (the last given first; a failing one is reported and the others still
+# run). `publish SPEC...` uploads images with testbed_images.py, writes their plan to
+# $work/plan.json and deletes them again at exit.
+# shellcheck disable=SC2034 # config and images are for the runme.sh that sources this
 config=../../integration_config.yml
+images=../setup_testbed/files/testbed_images.py
 setting() {
     python -c 'import json, sys; v = json.load(open(sys.argv[1]))["testbed"]
 for key in sys.argv[2:]: v = v[key]
 print(v)' "$config" "$@"
+}
+
+work=$(mktemp -d)
+_exit_functions=()
+at_exit() {
+    _exit_functions+=("$1")
+}
+_on_exit() {
+    local i
+    for ((i = ${#_exit_functions[@]} - 1; i >= 0; i--)); do
+        "${_exit_functions[i]}" || echo "clean-up ${_exit_functions[i]} failed" >&2
+    done
+    rm -rf "$work"
+}
+trap _on_exit EXIT
+
+# The test bed's own clouds, whatever clouds.yaml the target points openstacksdk at.
+_images() {
+    env -u OS_CLIENT_CONFIG_FILE python "$images" "$config" "$@"
+}
+_delete_images() {
+    [ ! -s "$work/plan.json" ] || _images delete "$work/plan.json"
+}
+publish() {
+    at_exit _delete_images
+    _images publish "$@" > "$work/plan.json"
 }
