@@ -113,7 +113,7 @@ import re
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 IN_USE = "in_use"

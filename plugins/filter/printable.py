@@ -35,7 +35,7 @@ _value:
 """
 
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 

@@ -129,7 +129,7 @@ from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _aggregates
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 

@@ -23,24 +23,16 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._download i
     DownloadError, download)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
     ImageFormatError, convert_to_raw, inspect_image)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
+    container_format_problem)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
 
 DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
     "downloaded", "refreshed", "failed", "unsupported", "skipped")
-# Nova caches the data of these as it is (ovf and the AMI family wrap a plain disk).
-CACHEABLE_CONTAINER_FORMATS = ("bare", "ovf", "ami", "aki", "ari")
-REFUSED_CONTAINER_FORMATS = {
-    "docker": "a Docker image (a tar archive of a container), not a disk the libvirt driver "
-              "can boot",
-    "ova": "an OVA archive (a tar of disks and their OVF descriptor); import it with Glance's "
-           "ova plugin, which stores the disk inside as its own image",
-    "compressed": "a compressed archive, which Nova does not unpack, so no instance could "
-                  "boot from it",
-}
 NOT_CACHED = "not cached here, and download_missing is false"
 # The message for what the download could check (its result's `verified`).
 _VERIFIED = {
@@ -349,16 +341,6 @@ class ImageCacher:
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
-
-
-def container_format_problem(container_format):
-    """Why Nova would not cache an image of this container_format, or None when it would."""
-    if container_format in CACHEABLE_CONTAINER_FORMATS:
-        return None
-    reason = REFUSED_CONTAINER_FORMATS.get(
-        container_format, "not a container format Nova knows (it caches %s)"
-        % ", ".join(CACHEABLE_CONTAINER_FORMATS))
-    return "container_format %s is refused: %s" % (container_format, reason)
 
 
 def _evicted_message(evicted, verb):

@@ -30,8 +30,10 @@ import threading
 import time
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes, parse_size)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 # Measured on 2 cores (tests/perf/README.md): many 1 MiB buffers ride out the stalls of page
 # cache writes better than a few big ones, for the same memory.
@@ -66,7 +68,7 @@ _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNOR
 _SSL_TRANSIENT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 
 
-class DownloadError(Exception):
+class DownloadError(PrecacheError):
     """A download failed; ``retryable`` tells whether trying again could help."""
 
     def __init__(self, msg, retryable=False):

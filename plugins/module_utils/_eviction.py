@@ -20,7 +20,7 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inventory
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     CacheError, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes, parse_size)
 
 

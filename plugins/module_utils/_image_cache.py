@@ -25,7 +25,9 @@ import secrets
 import stat
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 TEMP_PREFIX = ".precache-"
 # Temporaries whose image cannot be told from their name (an older release's) go after a day.
@@ -37,7 +39,7 @@ _DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
 _FILE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
-class CacheError(Exception):
+class CacheError(PrecacheError):
     """The cache dir, a lock or an install failed; the message says what to do."""
 
 

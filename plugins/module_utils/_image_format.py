@@ -18,6 +18,9 @@ import struct
 import subprocess
 import sys
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 GIB = 1024 ** 3
 # Nova's defaults for [libvirt] images_cpu_time_limit (s) and images_address_space_limit (GiB).
 QEMU_IMG_CPU_TIME = 30
@@ -69,7 +72,7 @@ os.execv(sys.argv[3], sys.argv[3:])
 """
 
 
-class ImageFormatError(Exception):
+class ImageFormatError(PrecacheError):
     """An image Nova would refuse, or qemu-img failing on it; the message says why."""
 
 

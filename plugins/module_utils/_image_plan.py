@@ -24,12 +24,14 @@ images(**filters) and get_endpoint(), and nothing else, so unit tests pass a dou
 import re
 import traceback
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
-    container_format_problem)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
+    DEFAULT_DISK_FORMATS, container_format_problem)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SIGNATURE_PROPERTIES)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 try:
     import jmespath
@@ -39,12 +41,6 @@ except ImportError:
 else:
     JMESPATH_IMPORT_ERROR = None
 
-# Glance disk formats whose content Nova's libvirt driver inspects and then boots from a cached
-# base file, and that cache_image inspects the same way (see _image_format.py). Not vhd: qemu
-# names it vpc, Nova compares the names literally and refuses every VHD image. Not ploop (not
-# inspected; Virtuozzo only). The AMI family (ami, aki, ari), which cache_image caches as Nova
-# does, is left for operators to allow explicitly.
-DEFAULT_DISK_FORMATS = ("raw", "qcow2", "vmdk", "vdi", "vhdx", "iso")
 
 # The fields of a plan record, the image fields cache_image consumes, plus `stores`; the
 # signature properties with Glance's names (None when unset), for hosts that verify signatures.
@@ -68,7 +64,7 @@ _STATUS_REASONS = {
 }
 
 
-class PlanError(Exception):
+class PlanError(PrecacheError):
     """The selection cannot become a plan; `problems` lists every bad reference and why."""
 
     def __init__(self, problems):

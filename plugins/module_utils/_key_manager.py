@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
     DownloadError, ssl_context)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError, load_certificate)
 
 # Barbican refuses secrets over 10,000 bytes by default; a certificate is a few KiB.

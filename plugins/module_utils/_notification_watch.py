@@ -27,13 +27,16 @@ from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 EVENT_PREFIX = "aggregate.cache_images."
 NOVA_EXCHANGE = "nova"
 NOVA_TOPIC = "versioned_notifications"
 POOL_PREFIX = "openstack-ops-precache-"
 
 
-class WatchError(Exception):
+class WatchError(PrecacheError):
     """The notifications cannot be followed; the message says why."""
 
 

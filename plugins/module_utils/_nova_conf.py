@@ -15,6 +15,9 @@ import os
 import socket
 import string
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 # Where the deployment tools put nova-compute's configuration, as seen from the host.
 KOLLA_NOVA_CONF = "/etc/kolla/nova-compute/nova.conf"
 TRIPLEO_CONFIG_ROOT = "/var/lib/config-data/puppet-generated/nova_libvirt"
@@ -31,7 +34,7 @@ DEFAULT_STATE_PATH = NOVA_STATE_DIR
 IMAGES_TYPES = ("raw", "flat", "qcow2", "lvm", "rbd", "ploop", "default")
 
 
-class NovaConfError(Exception):
+class NovaConfError(PrecacheError):
     """nova.conf could not be found, read or resolved; the message says what to do."""
 
 

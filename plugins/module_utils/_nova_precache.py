@@ -12,12 +12,14 @@ aggregates(), get_endpoint_data(), services() and aggregate_precache_images(), a
 else, so unit tests pass a double.
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 PRECACHE_MICROVERSION = (2, 81)
 
 
-class PrecacheError(Exception):
+class NovaPrecacheError(PrecacheError):
     """The pre-cache cannot be requested; the message says why and what to do."""
 
 
@@ -30,7 +32,7 @@ def check_microversion(compute):
     data = compute.get_endpoint_data()
     maximum = getattr(data, "max_microversion", None) if data is not None else None
     if not maximum or tuple(maximum[:2]) < PRECACHE_MICROVERSION:
-        raise PrecacheError(
+        raise NovaPrecacheError(
             "the compute API's maximum microversion is %s; Nova's aggregate image pre-cache "
             "needs %s (Nova Ussuri or later). Use the ssh engine (cache_image on the hosts) "
             "instead" % (_version(maximum) if maximum else "unknown (no version discovery)",
@@ -54,7 +56,7 @@ def find_aggregate(compute, reference):
             if str(getattr(aggregate, field)) == reference:
                 return aggregate_record(aggregate)
     names = sorted(printable(aggregate.name) for aggregate in aggregates)
-    raise PrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
+    raise NovaPrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
                         % (reference, ", ".join(names) or "none"))
 
 
@@ -73,11 +75,11 @@ def request_precache(compute, aggregate, image_ids):
     except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
         status = getattr(err, "status_code", None)
         if status == 403:
-            raise PrecacheError(
+            raise NovaPrecacheError(
                 "Nova's policy forbids the image pre-cache of aggregate %s to this user "
                 "(rule compute:aggregates:images, admin only by default): %s"
                 % (printable(aggregate["name"]), printable(err))) from None
         if status in (400, 404, 409):
-            raise PrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
+            raise NovaPrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
                                 % (printable(aggregate["name"]), status, printable(err))) from None
         raise

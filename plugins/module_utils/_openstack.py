@@ -10,6 +10,8 @@ module through OpenStackModule, and by the inventory plugin through connect().
 import traceback
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 try:
     import openstack
@@ -39,7 +41,7 @@ _SDK_KEYWORDS = dict(auth="auth", auth_type="auth_type", region_name="region_nam
                      client_cert="cert", client_key="key", api_timeout="api_timeout")
 
 
-class OpenStackError(Exception):
+class OpenStackError(PrecacheError):
     """The cloud could not be reached or refused a call; the message says which and why."""
 
 

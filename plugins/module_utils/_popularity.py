@@ -15,6 +15,9 @@ aggregates(), and nothing else, so unit tests pass a double.
 
 import collections
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 SCOPES = ("cloud", "aggregate")
 
 # Nova's server statuses (the API's `status`, which the server list filters on).
@@ -28,7 +31,7 @@ NOVA_STATUSES = ("ACTIVE", "BUILD", "DELETED", "ERROR", "HARD_REBOOT", "MIGRATIN
 DEFAULT_STATUSES = ("ACTIVE", "SHUTOFF")
 
 
-class PopularityError(Exception):
+class PopularityError(PrecacheError):
     """The popularity options cannot be applied; the message says why and what to do."""
 
 

@@ -19,11 +19,14 @@ import pwd
 import signal
 import traceback
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 _PR_SET_PDEATHSIG = 1
 _PR_SET_NO_NEW_PRIVS = 38
 
 
-class RunAsError(Exception):
+class RunAsError(PrecacheError):
     """The work could not be run as the requested user, or died there."""
 
 

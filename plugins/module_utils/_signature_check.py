@@ -9,7 +9,7 @@ with certificate validation, the certificate must chain up to a trusted one. Nov
 of that before the download starts, so do we.
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError, Verifier, is_key_manager_id, parse_properties, verify_chain)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._key_manager import (
     KeyManager)

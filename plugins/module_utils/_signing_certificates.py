@@ -7,7 +7,7 @@ signed image whose properties are incomplete or whose certificate it cannot use,
 (cursive, with the certificate from the key manager through castellan). validate_images finds
 those images before any host is touched: each certificate is fetched once per run, and every
 signed image is checked against it. The rules themselves (properties, PEM, key class, dates,
-summary) are _image_signature.py's, shared with the hosts.
+summary) are common/image_signature.py's, shared with the hosts.
 
 The key manager is reached through openstacksdk's key-manager proxy (`conn.key_manager`), by
 its two requests, the secret's metadata and its `/payload`. Not through get_secret(): the SDK's
@@ -16,8 +16,9 @@ the caller may not read both come back as an empty Secret, and those are the two
 check has to tell apart (Barbican's 404 and 403).
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_signature
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
+    image_signature as _image_signature)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
 SERVICE_TYPE = "key-manager"
 

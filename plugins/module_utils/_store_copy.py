@@ -22,7 +22,9 @@ import html
 import re
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 PRESENT, COPIED, FAILED, TIMED_OUT, MISSING = (
     "present", "copied", "failed", "timed_out", "missing")
@@ -32,7 +34,7 @@ LOCK_KEY = "os_glance_import_task"
 _RUNNING_TASK = ("pending", "processing")
 
 
-class StoreCopyError(Exception):
+class StoreCopyError(PrecacheError):
     """The copy cannot start: bad images or stores; the message lists every problem."""
 
 

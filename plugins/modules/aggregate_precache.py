@@ -215,11 +215,13 @@ microversion:
 
 import time
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
+    DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils import (
     _image_plan, _nova_precache, _notification_watch)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
     OpenStackError, OpenStackModule)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
 
 class AggregatePrecacheModule(OpenStackModule):
@@ -229,7 +231,7 @@ class AggregatePrecacheModule(OpenStackModule):
         aggregate=dict(type="str"),
         images=dict(type="list", elements="str"),
         allowed_disk_formats=dict(type="list", elements="str",
-                                  default=list(_image_plan.DEFAULT_DISK_FORMATS)),
+                                  default=list(DEFAULT_DISK_FORMATS)),
         transport_url=dict(type="str", no_log=True),
         exchange=dict(type="str", default="nova"),
         topic=dict(type="str", default="versioned_notifications"),
@@ -247,7 +249,7 @@ class AggregatePrecacheModule(OpenStackModule):
             if self.params["mode"] == "watch":
                 return self._watch()
             return self._request()
-        except (_nova_precache.PrecacheError, _notification_watch.WatchError) as err:
+        except (_nova_precache.NovaPrecacheError, _notification_watch.WatchError) as err:
             raise OpenStackError(str(err)) from None
 
     def _plan(self):

@@ -392,7 +392,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as imp
     RunAsError, run_as)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
     SignatureCheck)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import parse_size
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
 
 IMAGE_SPEC = dict(
     id=dict(type="str", required=True),

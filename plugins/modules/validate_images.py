@@ -475,6 +475,8 @@ problems:
       type: str
 """
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
+    DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils import (
     _image_plan, _popularity, _signing_certificates)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
@@ -497,7 +499,7 @@ class ValidateImagesModule(OpenStackModule):
         )),
         image_owners=dict(type="list", elements="str", default=[]),
         allowed_disk_formats=dict(type="list", elements="str",
-                                  default=list(_image_plan.DEFAULT_DISK_FORMATS)),
+                                  default=list(DEFAULT_DISK_FORMATS)),
         issue_token=dict(type="bool", default=False),
         check_signatures=dict(type="bool", default=True),
     )

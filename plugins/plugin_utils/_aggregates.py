@@ -16,6 +16,9 @@ marks every value it hands to Ansible unsafe.
 import ipaddress
 import re
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 # Nova's JSON key -> openstacksdk attribute (openstack/compute/v2/{aggregate,hypervisor,service}.py).
 AGGREGATE_FIELDS = dict(id="id", uuid="uuid", name="name", hosts="hosts", metadata="metadata",
                         availability_zone="availability_zone")
@@ -38,7 +41,7 @@ _INVALID_GROUP_CHARS = re.compile(r"[^A-Za-z0-9_]")
 _HOST_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$")
 
 
-class AggregatesError(Exception):
+class AggregatesError(PrecacheError):
     """The options ask for something the cloud does not have; the message lists what it has."""
 
 

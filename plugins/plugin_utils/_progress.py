@@ -17,7 +17,7 @@ import time
 import uuid
 import warnings
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
 CACHE_IMAGE_ACTION = "openstack_ops.precache.cache_image"
 STORE_COPY_ACTION = "openstack_ops.precache.image_store_copy"

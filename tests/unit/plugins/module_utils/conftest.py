@@ -16,7 +16,7 @@ from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     load_certificate)
 
 

@@ -9,8 +9,9 @@ import time
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _cache_image, _image_signature)
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
+    image_signature as _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
     CacheDir, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (

@@ -29,7 +29,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._download i
     DownloadError,
     download,
 )
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
 
 TOKEN = "gAAAAABtest-token-7f3a9c"
 CHUNK = 256 * 1024

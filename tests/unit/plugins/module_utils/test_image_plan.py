@@ -5,8 +5,10 @@
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_plan
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
+    DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._image_plan import (
-    DEFAULT_DISK_FORMATS, ImagePlanner, PlanError, check_image, glance_record, image_endpoint,
+    ImagePlanner, PlanError, check_image, glance_record, image_endpoint,
     plan_record, total_size)
 
 ENDPOINT = "https://glance.example.com:9292/v2/"

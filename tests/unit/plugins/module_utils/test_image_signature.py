@@ -6,7 +6,8 @@ import os
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_signature as sig
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
+    image_signature as sig)
 
 
 def image(signature, method="SHA-256", key_type="RSA-PSS",

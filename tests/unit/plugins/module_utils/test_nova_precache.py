@@ -8,7 +8,7 @@ import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils import _nova_precache
 from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_precache import (
-    PrecacheError)
+    NovaPrecacheError)
 
 
 class HttpError(Exception):
@@ -55,10 +55,10 @@ class Compute:
 def test_the_microversion_is_checked():
     assert _nova_precache.check_microversion(Compute((2, 104))) == "2.104"
     assert _nova_precache.check_microversion(Compute((2, 81))) == "2.81"
-    with pytest.raises(PrecacheError, match=r"maximum microversion is 2\.79; .* needs 2\.81 "
+    with pytest.raises(NovaPrecacheError, match=r"maximum microversion is 2\.79; .* needs 2\.81 "
                                             r"\(Nova Ussuri or later\)"):
         _nova_precache.check_microversion(Compute((2, 79)))
-    with pytest.raises(PrecacheError, match=r"maximum microversion is unknown"):
+    with pytest.raises(NovaPrecacheError, match=r"maximum microversion is unknown"):
         _nova_precache.check_microversion(Compute(None))
 
 
@@ -74,7 +74,7 @@ def test_an_aggregate_by_id_uuid_or_name(reference, expected):
 
 
 def test_an_unknown_aggregate_names_the_known_ones():
-    with pytest.raises(PrecacheError, match=r"no aggregate has the id, uuid or name 'nope' "
+    with pytest.raises(NovaPrecacheError, match=r"no aggregate has the id, uuid or name 'nope' "
                                             r"\(the aggregates are: 1, edge-a, rollout\)"):
         _nova_precache.find_aggregate(Compute(), "nope")
 
@@ -98,7 +98,7 @@ def test_the_request():
 ])
 def test_refusals_say_why(status, message):
     compute = Compute(error=HttpError(status, "Policy doesn't allow"))
-    with pytest.raises(PrecacheError, match=message):
+    with pytest.raises(NovaPrecacheError, match=message):
         _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
 
 

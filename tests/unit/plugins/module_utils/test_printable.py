@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
 
 @pytest.mark.parametrize("raw, shown", [

@@ -2,7 +2,7 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_signature import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._key_manager import (
     KeyManager)

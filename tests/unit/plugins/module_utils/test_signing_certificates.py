@@ -8,8 +8,9 @@ import pytest
 
 from cryptography.hazmat.primitives import hashes, serialization
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _image_signature, _signing_certificates)
+from ansible_collections.openstack_ops.precache.plugins.module_utils import _signing_certificates
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
+    image_signature as _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils._signing_certificates import (
     SigningCertificates)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.signing_doubles import (

@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._sizes import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes, parse_size)
 
 

@@ -22,6 +22,9 @@ import datetime
 import hashlib
 import re
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+
 try:
     from cryptography import x509
     from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
@@ -55,7 +58,7 @@ SignatureSpec = collections.namedtuple(
     "SignatureSpec", "signature hash_method key_type certificate_uuid")
 
 
-class SignatureError(Exception):
+class SignatureError(PrecacheError):
     """A signature or certificate Nova would refuse; the message says why."""
 
 
