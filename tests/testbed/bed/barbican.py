@@ -17,9 +17,7 @@ ENDPOINT = layout.url("barbican")
 
 
 def _paths():
-    base = layout.service_dir("barbican")
-    return {"base": base, "etc": base / "etc", "data": base / "data",
-            "log": base / "barbican.log", "pid": base / "barbican.pid"}
+    return layout.service_paths("barbican")
 
 
 def _healthy():

@@ -13,9 +13,7 @@ PASTE_INI = layout.VENVS / "openstack" / "etc" / "glance" / "glance-api-paste.in
 
 
 def _paths():
-    base = layout.service_dir("glance")
-    return {"base": base, "etc": base / "etc", "data": base / "data",
-            "log": base / "glance.log", "pid": base / "glance.pid"}
+    return layout.service_paths("glance")
 
 
 def _dirs(paths):

@@ -28,9 +28,7 @@ CATALOG = (
 
 
 def _paths():
-    base = layout.service_dir("keystone")
-    return {"base": base, "etc": base / "etc", "data": base / "data",
-            "log": base / "keystone.log", "pid": base / "keystone.pid"}
+    return layout.service_paths("keystone")
 
 
 def _cloud(user, project, password):

@@ -55,6 +55,13 @@ def service_dir(name):
     return path
 
 
+def service_paths(name):
+    """The dirs and files of a service run by common.start_wsgi_service: base, etc, data, log, pid."""
+    base = service_dir(name)
+    return {"base": base, "etc": base / "etc", "data": base / "data",
+            "log": base / (name + ".log"), "pid": base / (name + ".pid")}
+
+
 def compute_name(index):
     """Nova's host name of compute `index` (1-based), as `openstack compute service list` shows."""
     return "compute%d" % index

@@ -10,9 +10,7 @@ ENDPOINT = layout.url("placement")
 
 
 def _paths():
-    base = layout.service_dir("placement")
-    return {"base": base, "etc": base / "etc", "data": base / "data",
-            "log": base / "placement.log", "pid": base / "placement.pid"}
+    return layout.service_paths("placement")
 
 
 def _healthy():

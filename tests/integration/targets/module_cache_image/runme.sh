@@ -6,8 +6,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-glance=$(setting glance endpoint)
-glance=${glance#http://}
+glance=$(address glance endpoint)
 
 pids=()
 stop_proxies() {

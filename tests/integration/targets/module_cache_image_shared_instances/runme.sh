@@ -5,13 +5,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-# Outside the hosts' private mounts: every host sees this directory, as with NFS.
-shared=$(mktemp -d /tmp/precache-shared-XXXXXX)
-remove_shared() {
-    rm -rf "$shared"
-}
-at_exit remove_shared
-chmod 0755 "$shared"
+shared_dir shared
 publish one:raw:32:8 two:raw:16:4
 
 ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" shared.yml -e "@$work/plan.json" \

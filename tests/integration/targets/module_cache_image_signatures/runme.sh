@@ -8,12 +8,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-shared=$(mktemp -d /tmp/precache-signatures-XXXXXX)
-remove_shared() {
-    rm -rf "$shared"
-}
-at_exit remove_shared
-chmod 0755 "$shared"
+shared_dir signatures
 publish good:raw:16:4:sign=rsa ecc:qcow2:16:4:sign=ecc \
     tampered:qcow2:16:4:sign=rsa:tamper wrongcert:qcow2:16:4:sign=rsa:cert=random \
     mismatch:qcow2:16:4:sign=rsa:cert=ecc opaque:qcow2:16:4:sign=rsa:cert=opaque \

@@ -22,13 +22,10 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-keystone=$(setting keystone auth_url)
-keystone=${keystone#http://}
-keystone=${keystone%%/*}
+keystone=$(address keystone auth_url)
 
 keys='["qcow2", "raw", "c", "d", "e", "f"]'
 export ANSIBLE_SSH_CONTROL_PATH_DIR=$work/cp
-proxy=
 filled=
 # hosts.yml with extra vars: look at the cache dirs, prepare the next scenario.
 on_hosts() {
@@ -45,10 +42,6 @@ cleanup() {
         on_hosts -e "{\"remove\": $keys}" || echo "could not remove the cached images" >&2
     fi
     python files/nova_aggregates.py cleanup "$config" || echo "could not delete the aggregates" >&2
-    if [ -n "$proxy" ]; then
-        kill "$proxy" 2>/dev/null || true
-        wait "$proxy" 2>/dev/null || true
-    fi
 }
 at_exit cleanup
 
@@ -56,15 +49,9 @@ python files/nova_aggregates.py setup "$config"
 # d: for the list of aggregates, e: never cached (s4, s9), f: for ansible-runner.
 publish qcow2:qcow2:8:2 raw:raw:4:1 c:raw:4:1 d:raw:4:1 e:raw:4:1 f:raw:4:1
 
-python files/keystone_proxy.py "$keystone" "$work/proxy.port" "$work/keystone.jsonl" &
-proxy=$!
-for _ in $(seq 100); do
-    [ -f "$work/proxy.port" ] && break
-    sleep 0.1
-done
-port=$(cat "$work/proxy.port")
+start_proxy files/keystone_proxy.py "$keystone" "$work/keystone.jsonl"
 # The test bed's clouds, authenticating through the proxy.
-python - "$config" "$port" > "$work/clouds.yaml" <<'PY'
+python - "$config" "$proxy_port" > "$work/clouds.yaml" <<'PY'
 import json, sys
 clouds = json.load(open(sys.argv[1]))["testbed"]["clouds"]
 for cloud in clouds.values():

@@ -13,22 +13,17 @@ source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
-hosts=$(mktemp -d /tmp/precache-signed-XXXXXX)
-remove_hosts() {
-    rm -rf "$hosts"
-}
-at_exit remove_hosts
-chmod 0755 "$hosts"
+shared_dir signed
 publish good:qcow2:16:4:sign=rsa tampered:qcow2:16:4:sign=rsa:tamper \
     lost:qcow2:16:4:sign=rsa:cert=random
-python files/hosts.py "$inventory" "$hosts"
+python files/hosts.py "$inventory" "$shared"
 
 play() {
     local name=$1 status=0
     shift
     ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress \
         ansible-playbook -i "$inventory" openstack_ops.precache.precache -e precache_cloud=precache-admin \
-        -e "{\"precache_nova_conf\": [\"{{ testbed_nova_conf }}\", \"$hosts/{{ inventory_hostname }}.conf\"]}" \
+        -e "{\"precache_nova_conf\": [\"{{ testbed_nova_conf }}\", \"$shared/{{ inventory_hostname }}.conf\"]}" \
         -e "precache_summary_file=$work/$name.summary.json" "$@" > "$work/$name.log" 2>&1 || status=$?
     echo "$status" > "$work/$name.rc"
 }
@@ -39,6 +34,6 @@ print(json.dumps([plan[key]["id"] for key in sys.argv[2:]]))' "$work/plan.json" 
 }
 
 play s1 -e "{\"images\": $(ids good tampered)}"
-python files/check.py s1 "$work" "$hosts" || { tail -n 60 "$work/s1.log"; exit 1; }
+python files/check.py s1 "$work" "$shared" || { tail -n 60 "$work/s1.log"; exit 1; }
 play s2 -e "{\"images\": $(ids good lost)}"
-python files/check.py s2 "$work" "$hosts" || { tail -n 60 "$work/s2.log"; exit 1; }
+python files/check.py s2 "$work" "$shared" || { tail -n 60 "$work/s2.log"; exit 1; }

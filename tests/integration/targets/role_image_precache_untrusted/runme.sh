@@ -24,9 +24,7 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-nova=$(setting nova endpoint)
-nova=${nova#http://}
-nova=${nova%%/*}
+nova=$(address nova endpoint)
 # The venvs are siblings: tools (this interpreter's) and core216.
 venvs=$(dirname "$(python -c 'import sys; print(sys.prefix)')")
 cores=("$venvs/tools/bin" "$venvs/core216/bin")
@@ -44,7 +42,6 @@ run "${cores[1]}" ansible-playbook --version | grep -q '^ansible-playbook \[core
     { echo "the core216 venv does not run ansible-core 2.16" >&2; exit 1; }
 
 chmod 0755 "$work"
-proxy=
 uncache() {
     ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" uncache.yml -e "@$work/bed-vars.json" \
         > "$work/uncache.log" 2>&1 || { cat "$work/uncache.log"; return 1; }
@@ -55,10 +52,6 @@ cleanup() {
         uncache || echo "could not clean the hosts' caches" >&2
     fi
     python files/bed.py cleanup "$config" || echo "could not delete the target's cloud objects" >&2
-    if [ -n "$proxy" ]; then
-        kill "$proxy" 2>/dev/null || true
-        wait "$proxy" 2>/dev/null || true
-    fi
 }
 at_exit cleanup
 
@@ -80,14 +73,9 @@ from bed import FORGED_LINES, template
 print(json.dumps({"host": "compute1", "hypervisor_hostname": template(sys.argv[1], "hypervisor-hostname"),
                   "extra_host": "evil" + FORGED_LINES}))
 PY
-python files/nova_proxy.py "$nova" "$work/proxy.port" "$work/forged.json" &
-proxy=$!
-for _ in $(seq 100); do
-    [ -f "$work/proxy.port" ] && break
-    sleep 0.1
-done
+start_proxy files/nova_proxy.py "$nova" "$work/forged.json"
 # The test bed's clouds, and precache-forged: the admin through the stand-in.
-python - "$config" "$(cat "$work/proxy.port")" > "$work/clouds.yaml" <<'PY'
+python - "$config" "$proxy_port" > "$work/clouds.yaml" <<'PY'
 import json, sys
 clouds = json.load(open(sys.argv[1]))["testbed"]["clouds"]
 clouds["precache-forged"] = dict(clouds["precache-admin"],

@@ -18,6 +18,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
                                 "setup_testbed", "files"))
+from inventory_json import plain  # noqa: E402
 from testbed_cloud import connect, create_aggregate, delete_marked_aggregates  # noqa: E402
 
 MARK = "inventory_aggregates"
@@ -70,17 +71,6 @@ def cleanup(config_path, state_path):
     restore(conn)
     service = compute_service(conn, DOWN_HOST)
     assert (service.status, service.state) == ("enabled", "up"), (service.status, service.state)
-
-
-def plain(value):
-    """ansible-inventory's JSON with the untrusted-string wrappers removed."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def hosts_of(listing, group):

@@ -17,7 +17,10 @@ import re
 import stat
 import sys
 
-from bed import FORGED_LINES, HOSTS, template
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "setup_testbed", "files"))
+from bed import FORGED_LINES, HOSTS, template  # noqa: E402 (after the path to it)
+from inventory_json import plain  # noqa: E402
 
 FORGED_HOST = "evil" + FORGED_LINES
 
@@ -30,17 +33,6 @@ def load(path):
 def expect(condition, message):
     if not condition:
         sys.exit("check failed: %s" % message)
-
-
-def plain(value):
-    """ansible-inventory's JSON without the wrappers of unsafe (2.16) or untrusted strings."""
-    if isinstance(value, dict):
-        if set(value) == {"__ansible_unsafe"}:
-            return value["__ansible_unsafe"]
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, list):
-        return [plain(item) for item in value]
-    return value
 
 
 def no_controls(text, where):
