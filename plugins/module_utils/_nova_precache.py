@@ -57,7 +57,7 @@ def find_aggregate(compute, reference):
                 return aggregate_record(aggregate)
     names = sorted(printable(aggregate.name) for aggregate in aggregates)
     raise NovaPrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
-                        % (reference, ", ".join(names) or "none"))
+                            % (reference, ", ".join(names) or "none"))
 
 
 def down_hosts(compute, hosts):
@@ -80,6 +80,7 @@ def request_precache(compute, aggregate, image_ids):
                 "(rule compute:aggregates:images, admin only by default): %s"
                 % (printable(aggregate["name"]), printable(err))) from None
         if status in (400, 404, 409):
-            raise NovaPrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
-                                % (printable(aggregate["name"]), status, printable(err))) from None
+            raise NovaPrecacheError(
+                "Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
+                % (printable(aggregate["name"]), status, printable(err))) from None
         raise
