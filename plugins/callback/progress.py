@@ -142,7 +142,14 @@ from ansible.template import Templar
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._notification_watch import (
     check_reachable)
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_notifications import (
+    make_notifier)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
+    counted_action, image_ids)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import (
+    Run, aggregate_names, host_aggregate)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
+    summary_lines)
 
 
 class CallbackModule(CallbackBase):
@@ -155,7 +162,7 @@ class CallbackModule(CallbackBase):
         super(CallbackModule, self).__init__(*args, **kwargs)
         self.run = None
         self.notifier = None
-        self.notifier_factory = _progress.make_notifier
+        self.notifier_factory = make_notifier
         self._plays = set()
         self._task_images = {}
         self._play_hosts = []
@@ -166,7 +173,7 @@ class CallbackModule(CallbackBase):
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options,
                                                 direct=direct)
-        self.run = _progress.Run()
+        self.run = Run()
         path = self.get_option("progress_file")
         if path:
             self._progress = self._open(path)
@@ -213,7 +220,7 @@ class CallbackModule(CallbackBase):
         return None if identity == (None, None, None) else identity
 
     def _identity(self, host):
-        return self._options_identity() or _progress.host_aggregate(
+        return self._options_identity() or host_aggregate(
             getattr(host, "vars", None), self._wanted)
 
     def _play_aggregates(self, play, manager):
@@ -224,7 +231,7 @@ class CallbackModule(CallbackBase):
             if "precache_aggregates" not in variables:
                 return None
             templar = Templar(loader=play.get_loader(), variables=variables)
-            return _progress.aggregate_names(templar.template(variables["precache_aggregates"]))
+            return aggregate_names(templar.template(variables["precache_aggregates"]))
         except Exception as exc:
             self._display.warning("progress: precache_aggregates of the play '%s' is not used, "
                                   "hosts are reported under their first aggregate: %s"
@@ -260,7 +267,7 @@ class CallbackModule(CallbackBase):
     def v2_playbook_on_task_start(self, task, is_conditional):
         # The task is not templated yet: only a literal action is known here; a templated one
         # gets its start with its first result.
-        if _progress.is_cache_image(getattr(task, "_resolved_action", None)):
+        if counted_action(getattr(task, "_resolved_action", None)) == "host":
             self._register_play_hosts()
             self._emit(self.run.start_hosts(self._play_hosts))
 
@@ -269,16 +276,17 @@ class CallbackModule(CallbackBase):
         task = getattr(result, "task", None) or result._task
         action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
         outcome = getattr(result, "result", None) or result._result
-        if _progress.is_aggregate_precache(action):
+        counted = counted_action(action)
+        if counted == "nova":
             # Nova's own run, one aggregate per result; a loop's come item by item.
             if "results" not in outcome:
                 self._show(self.run.nova_result(outcome))
             return
-        if _progress.is_store_copy(action):
+        if counted == "store_copy":
             # An rbd host's images count as cached once its Glance store has them.
             self._show(self.run.store_copy(outcome.get("target_stores"), outcome))
             return
-        if not _progress.is_cache_image(action):
+        if counted != "host":
             return
         host = getattr(result, "host", None) or result._host
         self._register_play_hosts()
@@ -287,9 +295,9 @@ class CallbackModule(CallbackBase):
         # The task given to callbacks is not templated: take the plan from the module's
         # invocation, or from another host's result of the same task (an unreachable host).
         args = (outcome.get("invocation") or {}).get("module_args") or {}
-        planned = _progress.image_ids(args.get("images"))
+        planned = image_ids(args.get("images"))
         if not planned:
-            planned = _progress.image_ids((getattr(task, "args", None) or {}).get("images"))
+            planned = image_ids((getattr(task, "args", None) or {}).get("images"))
         task_key = getattr(task, "_uuid", None)
         if planned:
             self._task_images[task_key] = planned
@@ -315,7 +323,7 @@ class CallbackModule(CallbackBase):
         # Only aggregate_precache's loop items: other modules count once per task result.
         task = getattr(result, "task", None) or result._task
         action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
-        if _progress.is_aggregate_precache(action):
+        if counted_action(action) == "nova":
             self._show(self.run.nova_result(getattr(result, "result", None) or result._result))
 
     def v2_runner_item_on_ok(self, result):
@@ -333,7 +341,7 @@ class CallbackModule(CallbackBase):
         if not self.run.hosts:
             return
         summary = self.run.summary()
-        for line in _progress.summary_lines(summary):
+        for line in summary_lines(summary):
             self._display.display(line)
         path = self.get_option("summary_file")
         if path:

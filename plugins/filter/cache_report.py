@@ -114,6 +114,8 @@ import re
 from ansible.errors import AnsibleFilterError
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._registered import (
+    host_status, registered_results)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 IN_USE = "in_use"
@@ -147,13 +149,8 @@ def _images(images):
 
 
 def _host_status(result):
-    if not isinstance(result, dict) or result.get("skipped"):
-        return "not run", ""
-    if result.get("unreachable"):
-        return "unreachable", result.get("msg", "")
-    if result.get("failed"):
-        return "failed", result.get("msg", "")
-    return "ok", ""
+    status = host_status(result)
+    return status, result.get("msg", "") if status in ("unreachable", "failed") else ""
 
 
 def _cell(record, expiring_seconds):
@@ -173,14 +170,11 @@ def _cell(record, expiring_seconds):
 def cache_report(hosts, hostvars, images=None, only_images=False, expiring_hours=12,
                  result_var="precache_cache_info"):
     """The report (see DOCUMENTATION)."""
-    if not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError("cache_report: the input must be a list of hosts, not %s"
-                                 % type(hosts).__name__)
+    results = registered_results("cache_report", hosts, hostvars, result_var)
     known = _images(images)
     expiring_seconds = float(expiring_hours) * 3600
     rows, files_by_host = [], {}
-    for host in hosts:
-        result = hostvars[host].get(result_var)
+    for host, result in results:
         status, msg = _host_status(result)
         row = {"host": host, "status": status, "msg": msg, "cache_dir": None, "free": None,
                "total": None}

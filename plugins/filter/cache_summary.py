@@ -123,37 +123,34 @@ _value:
       elements: str
 """
 
-from ansible.errors import AnsibleFilterError
-
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
+    image_ids)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import (
+    Run, counted_failures, named_ids)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
+    finish_summary)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._registered import (
+    host_status, registered_results)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
-
-
-def _status(result):
-    if result.get("unreachable"):
-        return "unreachable"
-    return "failed" if result.get("failed") else "ok"
 
 
 def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result",
                   selection=None, ignored=None, fail_on_selected=False):
     """The run's summary (see DOCUMENTATION)."""
-    if not isinstance(hosts, (list, tuple)):
-        raise AnsibleFilterError("cache_summary: the input must be a list of hosts, not %s"
-                                 % type(hosts).__name__)
-    run = _progress.Run()
+    results = registered_results("cache_summary", hosts, hostvars, result_var)
+    run = Run()
     if started_at is not None:
         run.started_at = float(started_at)
-    planned = _progress.image_ids(list(images or []))
+    planned = image_ids(list(images or []))
     run.add_hosts([(host, (None, None, None)) for host in hosts])
-    for host in hosts:
-        result = hostvars[host].get(result_var)
-        if isinstance(result, dict) and not result.get("skipped"):
-            run.result(host, _status(result), result, planned)
+    for host, result in results:
+        status = host_status(result)
+        if status != "not run":
+            run.result(host, status, result, planned)
     summary = run.summary()
     summary["hosts_failed"], summary["hosts_failed_by_selected_images"] = (
-        _progress.counted_failures(run, _progress.named_ids(selection), bool(fail_on_selected)))
-    return unsafe(_progress.finish_summary(summary, selection, ignored))
+        counted_failures(run, named_ids(selection), bool(fail_on_selected)))
+    return unsafe(finish_summary(summary, selection, ignored))
 
 
 class FilterModule:

@@ -48,7 +48,9 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import Run
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
+    finish_summary)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
@@ -57,13 +59,13 @@ def nova_cache_summary(results, started_at=None, selection=None):
     if not isinstance(results, (list, tuple)):
         raise AnsibleFilterError("nova_cache_summary: the input must be a list of "
                                  "aggregate_precache results, not %s" % type(results).__name__)
-    run = _progress.Run()
+    run = Run()
     if started_at is not None:
         run.started_at = float(started_at)
     for result in results:
         if isinstance(result, dict) and not result.get("skipped"):
             run.nova_result(result)
-    return unsafe(_progress.finish_summary(run.summary(), selection))
+    return unsafe(finish_summary(run.summary(), selection))
 
 
 class FilterModule:

@@ -51,7 +51,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
+    with_store_copies)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
@@ -63,7 +64,7 @@ def store_copy_result(result, runs):
     if not isinstance(runs, (list, tuple)):
         raise AnsibleFilterError("store_copy_result: runs must be a list of {stores, result}, "
                                  "not %s" % type(runs).__name__)
-    return unsafe(_progress.with_store_copies(result, list(runs)))
+    return unsafe(with_store_copies(result, list(runs)))
 
 
 class FilterModule:

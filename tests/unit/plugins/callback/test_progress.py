@@ -26,11 +26,12 @@ except ImportError:  # ansible-core before 2.19 templates any string
     def trust_as_template(value):
         return value
 
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils import (
+    _progress_notifications, _progress_run)
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.plugin_utils.module_results import (
+    IMG_A, IMG_B, image, ok_result, rbd_result)
 
 NAME = "openstack_ops.precache.progress"
-IMG_A = "c3b84ecf-43e9-4c6c-adfd-ab6db0e2bca2"
-IMG_B = "4d8c2a1e-0b7e-4a39-9d51-0f3c6a4c1b22"
 AGG = {"nova_aggregates": ["my-application", "other"], "nova_aggregate_ids": [2, 7],
        "nova_aggregate_uuids": ["cf6aa111-cade-4477-a185-a5c869bc3954", "x"]}
 PUBLISHER = "ansible-precache:controller"
@@ -113,20 +114,6 @@ def make_task(action="openstack_ops.precache.cache_image", images="{{ plan }}"):
     return task
 
 
-def image(image_id, action, transferred=0, msg=""):
-    return {"id": image_id, "action": action, "path": "/var/lib/nova/instances/_base/x",
-            "format": "raw", "size": 3, "bytes_transferred": transferred, "seconds": 0.5,
-            "msg": msg}
-
-
-def ok_result(cached, transferred=1048576, check=False):
-    images = [image(i, "downloaded", 0 if check else transferred, "downloaded") for i in cached]
-    return {"changed": True, "images": images, "images_cached": list(cached),
-            "images_failed": [], "images_unsupported": [], "stale_temps_removed": [],
-            "cache_dir": "/var/lib/nova/instances/_base",
-            "invocation": {"module_args": {"images": [{"id": i} for i in cached]}}}
-
-
 def failed_result():
     images = [image(IMG_A, "refreshed", 0, "refreshed"),
               image(IMG_B, "failed", 2048, "image %s: sha512 mismatch after 2.0 KiB; the "
@@ -150,7 +137,7 @@ def clock():
 @pytest.fixture(autouse=True)
 def message_ids(monkeypatch):
     ids = ("00000000-0000-4000-8000-%012d" % n for n in itertools.count(1))
-    monkeypatch.setattr(_progress.uuid, "uuid4", lambda: next(ids))
+    monkeypatch.setattr(_progress_notifications.uuid, "uuid4", lambda: next(ids))
 
 
 @pytest.fixture
@@ -162,7 +149,7 @@ def callback(tmp_path, clock):
         direct.update(options)
         plugin.set_options(direct=direct)
         plugin._display = Display()
-        plugin.run = _progress.Run(publisher=PUBLISHER, clock=clock)
+        plugin.run = _progress_run.Run(publisher=PUBLISHER, clock=clock)
         return plugin
     return make
 
@@ -446,44 +433,6 @@ def test_only_a_caching_play_counts_its_hosts(callback, tmp_path):
     assert list(plugin.run.aggregates) == [(t, "urollout", "rollout")]
 
 
-AGG3 = {"nova_aggregates": ["a", "b", "c"], "nova_aggregate_ids": [1, 2, 3],
-        "nova_aggregate_uuids": ["ua", "ub", "uc"]}
-
-
-@pytest.mark.parametrize("hostvars,wanted,identity", [
-    ({}, None, (None, None, None)),
-    ({}, ["a"], (None, None, None)),
-    (AGG3, None, (1, "ua", "a")),
-    (AGG3, [], (1, "ua", "a")),
-    (AGG3, ["b"], (2, "ub", "b")),
-    (AGG3, ["c", "b"], (2, "ub", "b")),
-    (AGG3, ["x"], (1, "ua", "a")),
-    # Shorter lists than the names (an inventory of an older version): what is there.
-    ({"nova_aggregates": ["a", "b"], "nova_aggregate_ids": [1, 2]}, ["b"], (2, None, "b")),
-    ({"nova_aggregates": "a", "nova_aggregate_ids": [1]}, ["a"], (1, None, None)),
-])
-def test_host_aggregate(hostvars, wanted, identity):
-    assert _progress.host_aggregate(hostvars, wanted) == identity
-
-
-@pytest.mark.parametrize("value,names", [
-    (None, None),
-    ("rollout", ["rollout"]),
-    (["a", "b"], ["a", "b"]),
-    (("a", 2024), ["a", "2024"]),
-    ([], []),
-    (["", "a"], ["a"]),
-])
-def test_aggregate_names(value, names):
-    assert _progress.aggregate_names(value) == names
-
-
-@pytest.mark.parametrize("value", [5, True, {"a": 1}, [["a"]], [None], [True]])
-def test_aggregate_names_refuses(value):
-    with pytest.raises(ValueError):
-        _progress.aggregate_names(value)
-
-
 def bus_up(monkeypatch, plugin):
     monkeypatch.setattr(sys.modules[type(plugin).__module__], "check_reachable",
                         lambda url, timeout: None)
@@ -501,7 +450,7 @@ def test_bus_with_a_fake_notifier(monkeypatch):
     plugin.notifier_factory = factory
     plugin._display = Display()
     plugin.set_options(direct={"transport_url": "rabbit://u:p@127.0.0.1:5672/"})
-    plugin.run = _progress.Run(publisher=PUBLISHER, clock=lambda: 0)
+    plugin.run = _progress_run.Run(publisher=PUBLISHER, clock=lambda: 0)
     host = make_host("compute1")
     plugin.v2_runner_on_ok(Result(host, make_task(), ok_result([IMG_A])))
     plugin.v2_playbook_on_stats(None)
@@ -551,34 +500,6 @@ def test_bus_down_or_missing_library(monkeypatch):
         "(pip install oslo.messaging)"]
 
 
-@pytest.mark.parametrize("index,total,elapsed,line", [
-    (68, 95, 68 * 0.6, "host 68/95 compute68: 1 cached, 0 failed (72%, ETA 0:16)"),
-    (1, 95, 60, "host 1/95 compute68: 1 cached, 0 failed (1%, ETA 1:34:00)"),
-])
-def test_progress_line(index, total, elapsed, line):
-    assert _progress.progress_line(index, total, "compute68", 1, 0, elapsed) == line
-
-
-def test_make_notifier_needs_oslo_messaging():
-    try:
-        import oslo_messaging  # noqa: F401 pylint: disable=unused-import
-    except ImportError:
-        with pytest.raises(ImportError):
-            _progress.make_notifier("rabbit://127.0.0.1:5672/", "versioned_notifications", "nova",
-                                    PUBLISHER)
-    else:
-        pytest.skip("oslo.messaging is installed; the test bed's bus test covers it")
-
-
-@pytest.mark.parametrize("images,ids", [
-    ([{"id": IMG_A}, {"id": "{{ plan.id }}"}, IMG_B], [IMG_A, IMG_B]),
-    ("{{ images }}", []),
-    (None, []),
-])
-def test_image_ids(images, ids):
-    assert _progress.image_ids(images) == ids
-
-
 def test_hosts_a_stopped_rollout_never_reached_are_named(callback, tmp_path):
     plugin = callback(aggregate_name="rollout")
     hosts = [make_host("c1"), make_host("c2"), make_host("c3")]
@@ -588,16 +509,6 @@ def test_hosts_a_stopped_rollout_never_reached_are_named(callback, tmp_path):
     with open(str(tmp_path / "summary.json")) as handle:
         assert json.load(handle)["hosts_not_attempted"] == ["c2", "c3"]
     assert plugin._display.lines[-1] == "Not attempted: c2, c3"
-
-
-def rbd_result(store="site-b"):
-    """cache_image on an rbd host: every image unsupported locally, the host's store named."""
-    msg = "this host uses [libvirt] images_type = rbd"
-    images = [dict(image(i, "unsupported", 0, msg), path=None, store=store)
-              for i in (IMG_A, IMG_B)]
-    return {"changed": False, "images": images, "images_cached": [], "images_failed": [],
-            "images_unsupported": [IMG_A, IMG_B], "images_type": "rbd", "glance_store": store,
-            "invocation": {"module_args": {"images": [{"id": IMG_A}, {"id": IMG_B}]}}}
 
 
 def store_copy_result(store, failed=()):
@@ -651,28 +562,3 @@ def test_an_rbd_host_whose_store_was_never_copied_to_fails_at_the_end(callback, 
     with open(str(tmp_path / "summary.json")) as handle:
         reasons = json.load(handle)["failing_hosts"]["compute1"]["reasons"]
     assert "images_type = rbd" in reasons[IMG_A]
-
-
-def test_store_copies_of_an_rbd_result():
-    result = rbd_result()
-    # A run whose checks failed (no copies) fails every image with its message.
-    runs = [{"stores": ["site-x"], "result": {}},
-            {"stores": ["site-b"], "result": {"failed": True, "target_stores": ["site-b"],
-                                              "msg": "Glance has no store 'site-b'"}}]
-    counted = _progress.with_store_copies(result, runs)
-    assert counted["failed"] is True and counted["images_failed"] == [IMG_A, IMG_B]
-    assert counted["images_unsupported"] == []
-    assert counted["images"][0]["store_status"] == "failed"
-    assert counted["msg"].startswith("2 of 2 images failed: not in Glance store site-b")
-    assert "Glance has no store 'site-b'" in counted["msg"]
-    assert result["images_unsupported"] == [IMG_A, IMG_B], "the input is left alone"
-    present = {"stores": ["site-b"], "result": {"copies": [
-        {"id": IMG_A, "store": "site-b", "status": "present", "msg": "already in store site-b"},
-        {"id": IMG_B, "store": "site-b", "status": "copied", "msg": "copied"}]}}
-    counted = _progress.with_store_copies(result, [present])
-    assert counted["images_cached"] == [IMG_A, IMG_B] and "failed" not in counted
-    assert counted["images"][1]["msg"] == ("in Glance store site-b (copied), which this rbd "
-                                           "host clones from")
-    # Not an rbd result, or a store no run asked for: unchanged.
-    assert _progress.with_store_copies(ok_result([IMG_A]), [present]) == ok_result([IMG_A])
-    assert _progress.with_store_copies(rbd_result("site-c"), [present]) == rbd_result("site-c")

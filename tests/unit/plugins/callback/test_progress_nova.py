@@ -14,7 +14,8 @@ from ansible.plugins.loader import callback_loader
 
 from ansible_collections.openstack_ops.precache.plugins.filter.nova_cache_summary import (
     nova_cache_summary)
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils import (
+    _progress_notifications, _progress_run)
 
 NAME = "openstack_ops.precache.progress"
 IMG_A = "c3b84ecf-43e9-4c6c-adfd-ab6db0e2bca2"
@@ -64,7 +65,7 @@ def module_result(**extra):
 @pytest.fixture(autouse=True)
 def message_ids(monkeypatch):
     ids = ("00000000-0000-4000-8000-%012d" % n for n in itertools.count(1))
-    monkeypatch.setattr(_progress.uuid, "uuid4", lambda: next(ids))
+    monkeypatch.setattr(_progress_notifications.uuid, "uuid4", lambda: next(ids))
 
 
 @pytest.fixture
@@ -74,8 +75,8 @@ def plugin(tmp_path):
                                "summary_file": str(tmp_path / "summary.json")})
     plugin._display = Display()
     # The playbook started at 1000; the module returns at 1030.
-    plugin.run = _progress.Run(publisher="ansible-precache:controller",
-                               clock=itertools.chain([1000, 1030], itertools.repeat(1040)).__next__)
+    plugin.run = _progress_run.Run(publisher="ansible-precache:controller",
+                                   clock=itertools.chain([1000, 1030], itertools.repeat(1040)).__next__)
     return plugin
 
 
