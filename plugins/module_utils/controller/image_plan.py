@@ -4,7 +4,7 @@
 
 The work of the validate_images module, on the controller. Images are selected by name or id,
 by tags, by a JMESPath query over Glance's image list and by popularity (the instances booted
-from them, counted by _popularity.py); every selected image is checked for what would make
+from them, counted by popularity.py); every selected image is checked for what would make
 cache_image (and Nova) fail on it; all the problems are collected, so that one failure lists
 every bad reference and why, before any compute host is touched. Each selected image keeps
 every reason it was selected for (`selected_by`).
@@ -344,7 +344,7 @@ class ImagePlanner:
         return self._fetched[image_id]
 
     def select_popular(self, census, group, top, min_instances):
-        """Select the `top` most used cacheable images of a census group (see _popularity.py).
+        """Select the `top` most used cacheable images of a census group (see popularity.py).
 
         Images used by fewer than `min_instances` instances are not candidates. A candidate that
         is gone from Glance, not visible, not of a trusted owner (also in `ignored`) or could not
@@ -398,7 +398,7 @@ class ImagePlanner:
     def plan(self, glance_endpoint, signatures=None):
         """The download plan; PlanError with every problem when there is any.
 
-        `signatures` (a _signing_certificates.SigningCertificates) checks the signed images
+        `signatures` (a signing_certificates.SigningCertificates) checks the signed images
         against their certificates; its problems are listed with the others.
         """
         for record, source, _reasons in self._selected.values():
