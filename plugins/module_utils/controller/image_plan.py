@@ -32,6 +32,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.imag
     SIGNATURE_PROPERTIES)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    HttpStatusError, call_api)
 
 try:
     import jmespath
@@ -201,14 +203,11 @@ class ImagePlanner:
     def _get(self, image_id):
         """The Glance record of an image id; None when Glance does not show it to the caller."""
         try:
-            return glance_record(self.api.get_image(image_id))
-        except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
-            status = getattr(err, "status_code", None)
-            if status == 404:
+            return glance_record(call_api(self.api.get_image, image_id, handled=(403, 404)))
+        except HttpStatusError as err:
+            if err.status == 404:
                 return None
-            if status == 403:
-                raise _NoAccess() from None
-            raise
+            raise _NoAccess() from None
 
     def _unseen(self):
         return "not found: no image has this name or id, or %s may not see it (Glance does " \
