@@ -33,17 +33,12 @@ description:
     within O(timeout); the result then holds what was received.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: With O(mode=request), checks the aggregate, the images and the microversion,
       and reports the hosts Nova would skip; makes no request and follows nothing.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   mode:
     description:
@@ -218,7 +213,7 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
-    image_plan, nova_precache, notification_watch)
+    image_plan, image_selection, nova_precache, notification_watch)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackError, OpenStackModule)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
@@ -253,8 +248,9 @@ class AggregatePrecacheModule(OpenStackModule):
             raise OpenStackError(str(err)) from None
 
     def _plan(self):
-        planner = image_plan.ImagePlanner(self.conn.image, self.params["allowed_disk_formats"],
-                                           caller=self.conn.current_project_id)
+        planner = image_selection.ImagePlanner(
+            self.conn.image, self.params["allowed_disk_formats"],
+            caller=self.conn.current_project_id)
         planner.select_references(self.params["images"])
         for warning in planner.warnings:
             self.module.warn(warning)
@@ -305,7 +301,7 @@ class AggregatePrecacheModule(OpenStackModule):
         wanted = None
         if self.params["aggregate"]:
             wanted = nova_precache.find_aggregate(self.conn.compute,
-                                                   self.params["aggregate"])["id"]
+                                                  self.params["aggregate"])["id"]
         run = notification_watch.AggregateRun(wanted)
         deadline = time.monotonic() + self.params["timeout"]
         with self._watch_of(run) as watch:

@@ -31,17 +31,12 @@ description:
     failed or timed out, after all were tried.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: Reports the copies it would start as V(copied), with a message saying so, and
       starts none.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:
@@ -186,10 +181,10 @@ class ImageStoreCopyModule(OpenStackModule):
         try:
             if not stores:
                 raise store_copy.StoreCopyError("stores is empty: name the Glance stores to "
-                                                 "copy the images to")
+                                                "copy the images to")
             copier = store_copy.StoreCopier(self.conn.image, params["poll_interval"],
-                                             params["timeout"], check_mode=self.module.check_mode,
-                                             copy_missing=params["copy_missing"])
+                                            params["timeout"], check_mode=self.module.check_mode,
+                                            copy_missing=params["copy_missing"])
             store_copy.check_stores(self.conn.image, stores)
             images = store_copy.resolve_images(self.conn.image, params["images"])
             records = copier.copy(images, stores)

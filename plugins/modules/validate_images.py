@@ -34,16 +34,11 @@ description:
   - Reads only; the result is the same in check mode.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: The module changes nothing; check mode returns the same plan and token.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:
@@ -226,10 +221,10 @@ images:
   type: list
   elements: dict
   contains:
-    id:
+    id: &image_id
       description: Glance image id.
       type: str
-    name:
+    name: &image_name
       description: Image name.
       type: str
     size:
@@ -281,16 +276,12 @@ selection:
   type: list
   elements: dict
   contains:
-    id:
-      description: Glance image id.
-      type: str
-    name:
-      description: Image name.
-      type: str
-    owner:
+    id: *image_id
+    name: *image_name
+    owner: &image_owner
       description: The project that owns the image (Glance's C(owner)).
       type: str
-    visibility:
+    visibility: &image_visibility
       description: Glance's C(visibility) of the image.
       type: str
     selected_by:
@@ -315,18 +306,10 @@ ignored:
   type: list
   elements: dict
   contains:
-    id:
-      description: Glance image id.
-      type: str
-    name:
-      description: Image name.
-      type: str
-    owner:
-      description: The project that owns it.
-      type: str
-    visibility:
-      description: Glance's C(visibility).
-      type: str
+    id: *image_id
+    name: *image_name
+    owner: *image_owner
+    visibility: *image_visibility
     source:
       description: The selection that matched it, such as C(tags mission-critical).
       type: str
@@ -478,7 +461,7 @@ problems:
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
-    image_plan, popularity, signing_certificates)
+    image_plan, image_selection, popularity, signing_certificates)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackModule)
 
@@ -508,9 +491,9 @@ class ValidateImagesModule(OpenStackModule):
 
     def run(self):
         params = self.params
-        planner = image_plan.ImagePlanner(self.conn.image, params["allowed_disk_formats"],
-                                           caller=self.conn.current_project_id,
-                                           trusted_owners=params["image_owners"])
+        planner = image_selection.ImagePlanner(
+            self.conn.image, params["allowed_disk_formats"], caller=self.conn.current_project_id,
+            trusted_owners=params["image_owners"])
         if params["images"] is not None:
             planner.select_references(params["images"])
         if params["tags"]:
@@ -549,7 +532,7 @@ class ValidateImagesModule(OpenStackModule):
                 options["top"], options["min_instances"], options["scope"],
                 options["aggregates"], options["statuses"])
             census = popularity.census(self.conn.compute, options["scope"],
-                                        options["aggregates"], statuses)
+                                       options["aggregates"], statuses)
         except popularity.PopularityError as err:
             self.module.fail_json(msg=str(err))
         groups = [planner.select_popular(census, group, options["top"],

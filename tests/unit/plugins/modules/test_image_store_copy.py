@@ -29,7 +29,7 @@ def glance(monkeypatch):
     monkeypatch.setattr(connection, "openstack", sdk)
     monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(image=glance))
     monkeypatch.setattr(store_copy, "time", types.SimpleNamespace(monotonic=clock,
-                                                                   sleep=clock.sleep))
+                                                                  sleep=clock.sleep))
     patch_exits(monkeypatch)
     return glance
 

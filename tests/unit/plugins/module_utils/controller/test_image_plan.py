@@ -4,12 +4,14 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import image_plan
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    image_selection)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_plan import (
-    ImagePlanner, PlanError, check_image, glance_record, image_endpoint,
-    plan_record, total_size)
+    PlanError, check_image, glance_record, image_endpoint, plan_record, total_size)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_selection import (
+    ImagePlanner)
 
 ENDPOINT = "https://glance.example.com:9292/v2/"
 # The Glance fields openstacksdk's Image has attributes for; it keeps the others in `properties`.
@@ -433,7 +435,7 @@ def test_query_results_are_checked_like_all_others():
 
 
 def test_a_query_without_jmespath_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(image_plan, "jmespath", None)
+    monkeypatch.setattr(image_selection, "jmespath", None)
     with pytest.raises(PlanError, match="pip install jmespath"):
         planner(image(1)).select_query("[*]")
 

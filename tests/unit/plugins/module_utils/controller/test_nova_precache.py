@@ -55,8 +55,9 @@ class Compute:
 def test_the_microversion_is_checked():
     assert nova_precache.check_microversion(Compute((2, 104))) == "2.104"
     assert nova_precache.check_microversion(Compute((2, 81))) == "2.81"
-    with pytest.raises(NovaPrecacheError, match=r"maximum microversion is 2\.79; .* needs 2\.81 "
-                                            r"\(Nova Ussuri or later\)"):
+    with pytest.raises(NovaPrecacheError,
+                       match=r"maximum microversion is 2\.79; .* needs 2\.81 "
+                             r"\(Nova Ussuri or later\)"):
         nova_precache.check_microversion(Compute((2, 79)))
     with pytest.raises(NovaPrecacheError, match=r"maximum microversion is unknown"):
         nova_precache.check_microversion(Compute(None))
@@ -74,8 +75,9 @@ def test_an_aggregate_by_id_uuid_or_name(reference, expected):
 
 
 def test_an_unknown_aggregate_names_the_known_ones():
-    with pytest.raises(NovaPrecacheError, match=r"no aggregate has the id, uuid or name 'nope' "
-                                            r"\(the aggregates are: 1, edge-a, rollout\)"):
+    with pytest.raises(NovaPrecacheError,
+                       match=r"no aggregate has the id, uuid or name 'nope' "
+                             r"\(the aggregates are: 1, edge-a, rollout\)"):
         nova_precache.find_aggregate(Compute(), "nope")
 
 
