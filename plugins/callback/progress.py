@@ -140,7 +140,7 @@ import os
 from ansible.plugins.callback import CallbackBase
 from ansible.template import Templar
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._notification_watch import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.notification_watch import (
     check_reachable)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_notifications import (
     make_notifier)

@@ -1,6 +1,12 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""The OpenStack connection options, named as the openstack.cloud collection names them."""
+"""The OpenStack connection options, named as the openstack.cloud collection names them.
+
+Their argument spec is module_utils/controller/connection.py's AUTH_ARGUMENT_SPEC, which every
+controller module takes through OpenStackModule (openstack_argument_spec()) and the aggregates
+inventory plugin reads its options by; tests/unit/plugins/doc_fragments/test_openstack.py checks
+that the two say the same.
+"""
 
 
 class ModuleDocFragment:

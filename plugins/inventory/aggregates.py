@@ -128,7 +128,7 @@ import yaml
 from ansible.errors import AnsibleParserError
 from ansible.plugins.inventory import BaseInventoryPlugin, Cacheable, Constructable
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _aggregates
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
@@ -140,9 +140,9 @@ class _NoSDKError(Exception):
 
 def _sdk_exception():
     """The base of openstacksdk's exceptions, looked up when needed (tests replace the SDK)."""
-    if _openstack.openstack is None:
+    if connection.openstack is None:
         return _NoSDKError
-    return _openstack.openstack.exceptions.SDKException
+    return connection.openstack.exceptions.SDKException
 
 
 class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
@@ -194,15 +194,15 @@ class InventoryModule(BaseInventoryPlugin, Constructable, Cacheable):
         return records
 
     def _query(self):
-        options = {name: self.get_option(name) for name in _openstack.AUTH_ARGUMENT_SPEC}
+        options = {name: self.get_option(name) for name in connection.AUTH_ARGUMENT_SPEC}
         try:
-            conn = _openstack.connect(options)
+            conn = connection.connect(options)
             return _aggregates.query(conn.compute)
-        except _openstack.OpenStackError as err:
+        except connection.OpenStackError as err:
             raise AnsibleParserError(str(err)) from None
         except _sdk_exception() as err:
             raise AnsibleParserError("cannot read Nova's aggregates, hypervisors and services: %s"
-                                     % _openstack.describe_sdk_error(err)) from None
+                                     % connection.describe_sdk_error(err)) from None
 
     def _populate(self, records):
         try:

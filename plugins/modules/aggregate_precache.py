@@ -33,17 +33,12 @@ description:
     within O(timeout); the result then holds what was received.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: With O(mode=request), checks the aggregate, the images and the microversion,
       and reports the hosts Nova would skip; makes no request and follows nothing.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   mode:
     description:
@@ -217,9 +212,9 @@ import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
-from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _image_plan, _nova_precache, _notification_watch)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    image_plan, image_selection, nova_precache, notification_watch)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackError, OpenStackModule)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
@@ -249,44 +244,45 @@ class AggregatePrecacheModule(OpenStackModule):
             if self.params["mode"] == "watch":
                 return self._watch()
             return self._request()
-        except (_nova_precache.NovaPrecacheError, _notification_watch.WatchError) as err:
+        except (nova_precache.NovaPrecacheError, notification_watch.WatchError) as err:
             raise OpenStackError(str(err)) from None
 
     def _plan(self):
-        planner = _image_plan.ImagePlanner(self.conn.image, self.params["allowed_disk_formats"],
-                                           caller=self.conn.current_project_id)
+        planner = image_selection.ImagePlanner(
+            self.conn.image, self.params["allowed_disk_formats"],
+            caller=self.conn.current_project_id)
         planner.select_references(self.params["images"])
         for warning in planner.warnings:
             self.module.warn(warning)
         try:
             return planner.plan(self.conn.image.get_endpoint())
-        except _image_plan.PlanError as err:
+        except image_plan.PlanError as err:
             self.module.fail_json(msg=str(err), problems=err.problems)
 
     def _watch_of(self, run):
-        return _notification_watch.NotificationWatch(
+        return notification_watch.NotificationWatch(
             self.params["transport_url"], run, exchange=self.params["exchange"],
             topic=self.params["topic"])
 
     def _request(self):
         compute = self.conn.compute
-        microversion = _nova_precache.check_microversion(compute)
-        aggregate = _nova_precache.find_aggregate(compute, self.params["aggregate"])
+        microversion = nova_precache.check_microversion(compute)
+        aggregate = nova_precache.find_aggregate(compute, self.params["aggregate"])
         if not aggregate["hosts"]:
             raise OpenStackError("aggregate %s has no hosts: there is nothing to cache on"
                                  % printable(aggregate["name"]))
         plan = self._plan()
         image_ids = [image["id"] for image in plan]
-        down = _nova_precache.down_hosts(compute, aggregate["hosts"])
+        down = nova_precache.down_hosts(compute, aggregate["hosts"])
         result = dict(aggregate=aggregate, microversion=microversion,
                       images=[dict(id=image["id"], name=image["name"]) for image in plan])
-        run = _notification_watch.AggregateRun(aggregate["id"], down)
+        run = notification_watch.AggregateRun(aggregate["id"], down)
         if self.module.check_mode:
             result.update(self._outcome(run, followed=False, requested=False))
             result.update(changed=True, hosts_skipped=down)
             return result
         if not self.params["transport_url"]:
-            _nova_precache.request_precache(compute, aggregate, image_ids)
+            nova_precache.request_precache(compute, aggregate, image_ids)
             message = ("Nova accepted the pre-cache request; without transport_url nothing "
                        "can be followed: neither its progress nor when it ends")
             self.module.warn(message)
@@ -294,7 +290,7 @@ class AggregatePrecacheModule(OpenStackModule):
             result.update(changed=True, msg=message)
             return result
         with self._watch_of(run) as watch:
-            _nova_precache.request_precache(compute, aggregate, image_ids)
+            nova_precache.request_precache(compute, aggregate, image_ids)
             watch.wait(lambda: run.ended, self.params["timeout"])
             with watch.condition:
                 result.update(self._outcome(run, followed=True, requested=True))
@@ -304,16 +300,16 @@ class AggregatePrecacheModule(OpenStackModule):
     def _watch(self):
         wanted = None
         if self.params["aggregate"]:
-            wanted = _nova_precache.find_aggregate(self.conn.compute,
-                                                   self.params["aggregate"])["id"]
-        run = _notification_watch.AggregateRun(wanted)
+            wanted = nova_precache.find_aggregate(self.conn.compute,
+                                                  self.params["aggregate"])["id"]
+        run = notification_watch.AggregateRun(wanted)
         deadline = time.monotonic() + self.params["timeout"]
         with self._watch_of(run) as watch:
             if watch.wait(lambda: run.started, self.params["timeout"]):
                 with watch.condition:
                     hosts = list(run.aggregate["hosts"])
                 # Read after the start, as near as possible to when Nova's conductor looked.
-                down = _nova_precache.down_hosts(self.conn.compute, hosts)
+                down = nova_precache.down_hosts(self.conn.compute, hosts)
                 with watch.condition:
                     run.down.update(down)
                 watch.wait(lambda: run.ended, max(deadline - time.monotonic(), 0))

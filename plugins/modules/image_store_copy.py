@@ -31,17 +31,12 @@ description:
     failed or timed out, after all were tried.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: Reports the copies it would start as V(copied), with a message saying so, and
       starts none.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:
@@ -164,8 +159,8 @@ stores:
       missing: []
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _store_copy
-from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import store_copy
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackModule)
 
 
@@ -185,21 +180,21 @@ class ImageStoreCopyModule(OpenStackModule):
         stores = list(dict.fromkeys(store for store in params["stores"] if store))
         try:
             if not stores:
-                raise _store_copy.StoreCopyError("stores is empty: name the Glance stores to "
-                                                 "copy the images to")
-            copier = _store_copy.StoreCopier(self.conn.image, params["poll_interval"],
-                                             params["timeout"], check_mode=self.module.check_mode,
-                                             copy_missing=params["copy_missing"])
-            _store_copy.check_stores(self.conn.image, stores)
-            images = _store_copy.resolve_images(self.conn.image, params["images"])
+                raise store_copy.StoreCopyError("stores is empty: name the Glance stores to "
+                                                "copy the images to")
+            copier = store_copy.StoreCopier(self.conn.image, params["poll_interval"],
+                                            params["timeout"], check_mode=self.module.check_mode,
+                                            copy_missing=params["copy_missing"])
+            store_copy.check_stores(self.conn.image, stores)
+            images = store_copy.resolve_images(self.conn.image, params["images"])
             records = copier.copy(images, stores)
-        except _store_copy.StoreCopyError as err:
+        except store_copy.StoreCopyError as err:
             self.module.fail_json(msg=str(err), target_stores=stores)
-        result = dict(changed=any(r["status"] == _store_copy.COPIED for r in records),
-                      copies=records, stores=_store_copy.summarize(records, stores),
+        result = dict(changed=any(r["status"] == store_copy.COPIED for r in records),
+                      copies=records, stores=store_copy.summarize(records, stores),
                       target_stores=stores)
         problems = [r["msg"] for r in records
-                    if r["status"] in (_store_copy.FAILED, _store_copy.TIMED_OUT)]
+                    if r["status"] in (store_copy.FAILED, store_copy.TIMED_OUT)]
         if problems:
             self.module.fail_json(msg="%d of %d copies failed or timed out: %s" % (
                 len(problems), len(records), "; ".join(problems)), **result)

@@ -34,16 +34,11 @@ description:
   - Reads only; the result is the same in check mode.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
+  - openstack_ops.precache.attributes
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
-    support: full
     details: The module changes nothing; check mode returns the same plan and token.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:
@@ -226,10 +221,10 @@ images:
   type: list
   elements: dict
   contains:
-    id:
+    id: &image_id
       description: Glance image id.
       type: str
-    name:
+    name: &image_name
       description: Image name.
       type: str
     size:
@@ -281,16 +276,12 @@ selection:
   type: list
   elements: dict
   contains:
-    id:
-      description: Glance image id.
-      type: str
-    name:
-      description: Image name.
-      type: str
-    owner:
+    id: *image_id
+    name: *image_name
+    owner: &image_owner
       description: The project that owns the image (Glance's C(owner)).
       type: str
-    visibility:
+    visibility: &image_visibility
       description: Glance's C(visibility) of the image.
       type: str
     selected_by:
@@ -315,18 +306,10 @@ ignored:
   type: list
   elements: dict
   contains:
-    id:
-      description: Glance image id.
-      type: str
-    name:
-      description: Image name.
-      type: str
-    owner:
-      description: The project that owns it.
-      type: str
-    visibility:
-      description: Glance's C(visibility).
-      type: str
+    id: *image_id
+    name: *image_name
+    owner: *image_owner
+    visibility: *image_visibility
     source:
       description: The selection that matched it, such as C(tags mission-critical).
       type: str
@@ -477,9 +460,9 @@ problems:
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
-from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _image_plan, _popularity, _signing_certificates)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    image_plan, image_selection, popularity, signing_certificates)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackModule)
 
 
@@ -492,10 +475,10 @@ class ValidateImagesModule(OpenStackModule):
         popular=dict(type="dict", options=dict(
             top=dict(type="int", required=True),
             min_instances=dict(type="int", default=1),
-            scope=dict(type="str", choices=list(_popularity.SCOPES), default="cloud"),
+            scope=dict(type="str", choices=list(popularity.SCOPES), default="cloud"),
             aggregates=dict(type="list", elements="str"),
             statuses=dict(type="list", elements="str",
-                          default=list(_popularity.DEFAULT_STATUSES)),
+                          default=list(popularity.DEFAULT_STATUSES)),
         )),
         image_owners=dict(type="list", elements="str", default=[]),
         allowed_disk_formats=dict(type="list", elements="str",
@@ -508,9 +491,9 @@ class ValidateImagesModule(OpenStackModule):
 
     def run(self):
         params = self.params
-        planner = _image_plan.ImagePlanner(self.conn.image, params["allowed_disk_formats"],
-                                           caller=self.conn.current_project_id,
-                                           trusted_owners=params["image_owners"])
+        planner = image_selection.ImagePlanner(
+            self.conn.image, params["allowed_disk_formats"], caller=self.conn.current_project_id,
+            trusted_owners=params["image_owners"])
         if params["images"] is not None:
             planner.select_references(params["images"])
         if params["tags"]:
@@ -518,13 +501,13 @@ class ValidateImagesModule(OpenStackModule):
         if params["query"]:
             planner.select_query(params["query"])
         popular = self._select_popular(planner) if params["popular"] else {}
-        signing = _signing_certificates.SigningCertificates(
+        signing = signing_certificates.SigningCertificates(
             self.conn, verify=params["check_signatures"])
-        endpoint = _image_plan.image_endpoint(self.conn.image.get_endpoint())
+        endpoint = image_plan.image_endpoint(self.conn.image.get_endpoint())
         failure = None
         try:
             plan = planner.plan(endpoint, signatures=signing)
-        except _image_plan.PlanError as err:
+        except image_plan.PlanError as err:
             failure = err
         for warning in planner.warnings + planner.ignored_warnings() + signing.warnings:
             self.module.warn(warning)
@@ -532,7 +515,7 @@ class ValidateImagesModule(OpenStackModule):
                      other_projects=planner.other_projects(), certificates=signing.certificates())
         if failure is not None:
             self.module.fail_json(msg=str(failure), problems=failure.problems, **found)
-        result = dict(changed=False, images=plan, total_size=_image_plan.total_size(plan),
+        result = dict(changed=False, images=plan, total_size=image_plan.total_size(plan),
                       image_endpoint=endpoint, selection=planner.selection(),
                       key_manager_endpoint=signing.endpoint, **found)
         if params["issue_token"]:
@@ -545,12 +528,12 @@ class ValidateImagesModule(OpenStackModule):
         """Count the instances per image and select the top ones; the `popular` result."""
         options = self.params["popular"]
         try:
-            statuses = _popularity.check_options(
+            statuses = popularity.check_options(
                 options["top"], options["min_instances"], options["scope"],
                 options["aggregates"], options["statuses"])
-            census = _popularity.census(self.conn.compute, options["scope"],
-                                        options["aggregates"], statuses)
-        except _popularity.PopularityError as err:
+            census = popularity.census(self.conn.compute, options["scope"],
+                                       options["aggregates"], statuses)
+        except popularity.PopularityError as err:
             self.module.fail_json(msg=str(err))
         groups = [planner.select_popular(census, group, options["top"],
                                          options["min_instances"])

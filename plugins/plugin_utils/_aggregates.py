@@ -18,10 +18,12 @@ import re
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    aggregates as _nova_aggregates)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    resource_record)
 
-# Nova's JSON key -> openstacksdk attribute (openstack/compute/v2/{aggregate,hypervisor,service}.py).
-AGGREGATE_FIELDS = dict(id="id", uuid="uuid", name="name", hosts="hosts", metadata="metadata",
-                        availability_zone="availability_zone")
+# Nova's JSON key -> openstacksdk attribute (openstack/compute/v2/{hypervisor,service}.py).
 HYPERVISOR_FIELDS = dict(id="id", hypervisor_hostname="name", hypervisor_type="hypervisor_type",
                          host_ip="host_ip", state="state", status="status",
                          service="service_details")
@@ -45,17 +47,6 @@ class AggregatesError(PrecacheError):
     """The options ask for something the cloud does not have; the message lists what it has."""
 
 
-def _record(resource, fields):
-    record = {key: getattr(resource, attribute, None) for key, attribute in fields.items()}
-    # SDK resources hand out their own list and dict types; the cache wants plain JSON.
-    for key, value in record.items():
-        if isinstance(value, dict):
-            record[key] = dict(value)
-        elif isinstance(value, (list, tuple)):
-            record[key] = list(value)
-    return record
-
-
 def query(compute):
     """The records the inventory is built from: three list calls, however big the cloud is.
 
@@ -63,10 +54,10 @@ def query(compute):
     dicts keyed as Nova's API keys them, which is what the inventory cache keeps.
     """
     return {
-        "aggregates": [_record(item, AGGREGATE_FIELDS) for item in compute.aggregates()],
-        "hypervisors": [_record(item, HYPERVISOR_FIELDS)
+        "aggregates": _nova_aggregates.aggregate_records(compute),
+        "hypervisors": [resource_record(item, HYPERVISOR_FIELDS)
                         for item in compute.hypervisors(details=True)],
-        "services": [_record(item, SERVICE_FIELDS)
+        "services": [resource_record(item, SERVICE_FIELDS)
                      for item in compute.services(binary=COMPUTE_BINARY)],
     }
 
@@ -127,18 +118,13 @@ def select_aggregates(aggregates, wanted):
     """
     if wanted is None:
         return list(aggregates)
-    by_key = {}
     # Names win over ids: an aggregate may be named "42".
-    for field in ("uuid", "id", "name"):
-        for aggregate in aggregates:
-            if aggregate.get(field) is not None:
-                by_key[str(aggregate[field])] = aggregate
-    unknown = [str(item) for item in wanted if str(item) not in by_key]
+    found, unknown = _nova_aggregates.lookup(aggregates, wanted, keys=("name", "id", "uuid"))
     if unknown:
-        existing = ", ".join(sorted(a["name"] for a in aggregates)) or "none"
+        existing = ", ".join(_nova_aggregates.names(aggregates)) or "none"
         raise AggregatesError("unknown aggregates: %s (the cloud has: %s)"
-                              % (", ".join(unknown), existing))
-    chosen = {id(by_key[str(item)]) for item in wanted}
+                              % (", ".join(str(item) for item in unknown), existing))
+    chosen = {id(aggregate) for aggregate in found.values()}
     return [a for a in aggregates if id(a) in chosen]
 
 

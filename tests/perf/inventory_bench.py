@@ -115,10 +115,10 @@ def main():
         from ansible.plugins.loader import inventory_loader
         from ansible.utils.collection_loader._collection_finder import _AnsibleCollectionFinder
         _AnsibleCollectionFinder(paths=[workdir])._install()
-        from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+        from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
 
         compute = Compute(args.hosts, args.aggregates)
-        _openstack.connect = lambda options: Connection(compute)
+        connection.connect = lambda options: Connection(compute)
         source = os.path.join(workdir, "bench.aggregates.yml")
         cache_dir = os.path.join(workdir, "cache")
 

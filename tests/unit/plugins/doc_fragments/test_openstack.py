@@ -9,6 +9,8 @@ import pytest
 import yaml
 
 from ansible_collections.openstack_ops.precache.plugins.doc_fragments.openstack import ModuleDocFragment
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    AUTH_ARGUMENT_SPEC)
 
 # name -> (type, aliases), as openstack.cloud 2.x declares them.
 OPENSTACK_CLOUD_OPTIONS = {
@@ -61,3 +63,17 @@ def test_no_option_is_required_so_clouds_yaml_and_os_env_work(doc):
 
 def test_requires_openstacksdk(doc):
     assert any(requirement.startswith("openstacksdk") for requirement in doc["requirements"])
+
+
+def test_the_fragment_documents_the_argument_spec_the_modules_use(doc):
+    """The doc fragment and connection.AUTH_ARGUMENT_SPEC, its spec, say the same, option for
+    option: the modules take what the docs promise, with the types, aliases, choices and
+    defaults they document."""
+    assert sorted(doc["options"]) == sorted(AUTH_ARGUMENT_SPEC)
+    for name, spec in AUTH_ARGUMENT_SPEC.items():
+        option = doc["options"][name]
+        assert option["type"] == spec["type"], name
+        assert sorted(option.get("aliases", [])) == sorted(spec.get("aliases", [])), name
+        assert option.get("choices") == spec.get("choices"), name
+        assert option.get("default") == spec.get("default"), name
+        assert bool(option.get("required")) == bool(spec.get("required")), name

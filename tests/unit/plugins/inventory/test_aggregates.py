@@ -20,7 +20,7 @@ from ansible.inventory.data import InventoryData
 from ansible.parsing.dataloader import DataLoader
 from ansible.plugins.loader import inventory_loader
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _aggregates
 
 NAME = "openstack_ops.precache.aggregates"
@@ -152,7 +152,7 @@ def run(tmp_path, monkeypatch):
             connections[-1] = options
             return FakeConnection(compute)
 
-        monkeypatch.setattr(_openstack, "connect", connect)
+        monkeypatch.setattr(connection, "connect", connect)
         plugin = inventory_loader.get(NAME)
         plugin.display = Warnings(plugin.display)
         inventory = InventoryData()
@@ -391,7 +391,7 @@ def test_auth_options_reach_connect(run):
     assert result.connected_with["region_name"] == "RegionTwo"
     assert result.connected_with["validate_certs"] is False
     assert result.connected_with["interface"] == "public"
-    assert set(result.connected_with) == set(_openstack.AUTH_ARGUMENT_SPEC)
+    assert set(result.connected_with) == set(connection.AUTH_ARGUMENT_SPEC)
 
 
 def big_cloud(aggregate_count, hosts_per_aggregate=2):
@@ -502,10 +502,10 @@ def test_verify_file_needs_the_file(tmp_path):
 
 def test_a_connection_failure_fails_the_source(run, monkeypatch):
     def refuse(options):
-        raise _openstack.OpenStackError("cannot connect to the cloud: 401 Unauthorized")
+        raise connection.OpenStackError("cannot connect to the cloud: 401 Unauthorized")
 
     plugin = inventory_loader.get(NAME)
-    monkeypatch.setattr(_openstack, "connect", refuse)
+    monkeypatch.setattr(connection, "connect", refuse)
     monkeypatch.setattr(plugin, "get_option", lambda name: None)
     with pytest.raises(AnsibleParserError, match="401 Unauthorized"):
         plugin._query()
@@ -527,8 +527,8 @@ def test_an_sdk_error_names_the_call_status_and_request(monkeypatch):
             raise _SDKException("Policy doesn't allow os_compute_api:os-hypervisors:list-detail")
 
     plugin = inventory_loader.get(NAME)
-    monkeypatch.setattr(_openstack, "openstack", _FakeSdk)
-    monkeypatch.setattr(_openstack, "connect",
+    monkeypatch.setattr(connection, "openstack", _FakeSdk)
+    monkeypatch.setattr(connection, "connect",
                         lambda options: FakeConnection(Forbidden([], [], [])))
     monkeypatch.setattr(plugin, "get_option", lambda name: None)
     with pytest.raises(AnsibleParserError) as err:

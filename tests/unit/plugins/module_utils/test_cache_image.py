@@ -19,7 +19,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
     SignatureCheck)
 
-from conftest import store_certificate
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.conftest import (
+    store_certificate)
 
 MIB = 1024 * 1024
 IMAGE_ID = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"

@@ -11,7 +11,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf 
 from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
     SignatureCheck)
 
-from conftest import store_certificate
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.conftest import (
+    store_certificate)
 
 CERT = "11111111-2222-4333-8444-555555555555"
 OTHER = "66666666-7777-4888-9999-000000000000"

@@ -7,8 +7,8 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import (
-    _notification_watch, _openstack)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    notification_watch, connection)
 from ansible_collections.openstack_ops.precache.plugins.modules import aggregate_precache
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.test_validate_images import (
     CIRROS, OLD, ImageApi, SDKError)
@@ -72,7 +72,7 @@ class Nova:
             listener.deliver(self.notes(image_ids))
 
 
-class FakeWatch(_notification_watch.NotificationWatch):
+class FakeWatch(notification_watch.NotificationWatch):
     """The real watch's waiting and locking, with the fake Nova's bus instead of oslo.messaging."""
 
     nova = None
@@ -99,10 +99,10 @@ class FakeWatch(_notification_watch.NotificationWatch):
 def nova(monkeypatch):
     fake = Nova()
     FakeWatch.nova = fake
-    monkeypatch.setattr(_notification_watch, "NotificationWatch", FakeWatch)
+    monkeypatch.setattr(notification_watch, "NotificationWatch", FakeWatch)
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
-    monkeypatch.setattr(_openstack, "openstack", sdk)
-    monkeypatch.setattr(_openstack, "connect", lambda options: types.SimpleNamespace(
+    monkeypatch.setattr(connection, "openstack", sdk)
+    monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(
         compute=fake, image=ImageApi(CIRROS, OLD), current_project_id="p-admin"))
     patch_exits(monkeypatch)
     return fake

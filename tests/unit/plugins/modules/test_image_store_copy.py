@@ -6,10 +6,10 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _store_copy
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import store_copy
 from ansible_collections.openstack_ops.precache.plugins.modules import image_store_copy
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.test_store_copy import (
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.controller.test_store_copy import (
     IMAGE_A, IMAGE_B, Clock, Glance)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     patch_exits, run_module)
@@ -26,10 +26,10 @@ def glance(monkeypatch):
     glance.add(IMAGE_A, "cirros")
     glance.add(IMAGE_B, "ubuntu", stores="site-a,site-b")
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
-    monkeypatch.setattr(_openstack, "openstack", sdk)
-    monkeypatch.setattr(_openstack, "connect", lambda options: types.SimpleNamespace(image=glance))
-    monkeypatch.setattr(_store_copy, "time", types.SimpleNamespace(monotonic=clock,
-                                                                   sleep=clock.sleep))
+    monkeypatch.setattr(connection, "openstack", sdk)
+    monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(image=glance))
+    monkeypatch.setattr(store_copy, "time", types.SimpleNamespace(monotonic=clock,
+                                                                  sleep=clock.sleep))
     patch_exits(monkeypatch)
     return glance
 

@@ -11,9 +11,9 @@ import pytest
 from ansible.module_utils.common.warnings import get_warning_messages
 from cryptography.hazmat.primitives import hashes
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image, validate_images
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.signing_doubles import (
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.controller.signing_doubles import (
     DAY, KeyManager, Pki, pem)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     patch_exits, run_module)
@@ -110,13 +110,13 @@ def cloud(monkeypatch):
                                   connected_with=None, key_manager=KeyManager(),
                                   catalog={"key-manager": "http://barbican:9311/"})
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
-    monkeypatch.setattr(_openstack, "openstack", sdk)
+    monkeypatch.setattr(connection, "openstack", sdk)
 
     def connect(options):
         state.connected_with = options
         return fake_conn(state.image_api, state.compute_api, state.key_manager, state.catalog)
 
-    monkeypatch.setattr(_openstack, "connect", connect)
+    monkeypatch.setattr(connection, "connect", connect)
     patch_exits(monkeypatch)
     return state
 
@@ -142,7 +142,7 @@ def test_the_plan_of_names_and_tags(cloud, check_mode):
 
 
 def test_the_plan_is_what_cache_image_takes():
-    assert set(validate_images._image_plan.PLAN_FIELDS) | {"url", "stores"} == \
+    assert set(validate_images.image_plan.PLAN_FIELDS) | {"url", "stores"} == \
         set(cache_image.IMAGE_SPEC)
 
 

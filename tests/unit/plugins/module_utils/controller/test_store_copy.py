@@ -12,7 +12,7 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _store_copy as sc
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import store_copy as sc
 
 IMAGE_A = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
 IMAGE_B = "9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02"
@@ -96,7 +96,7 @@ class Glance:
                     props[sc.FAILED_KEY] = ",".join(targets)
             props.pop(sc.LOCK_KEY, None)
 
-    # openstacksdk's image proxy, as far as _store_copy uses it.
+    # openstacksdk's image proxy, as far as store_copy uses it.
     def stores(self):
         return [types.SimpleNamespace(id=store) for store in self.store_ids]
 

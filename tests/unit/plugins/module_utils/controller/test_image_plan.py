@@ -4,12 +4,14 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_plan
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
+    image_selection)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_plan import (
-    ImagePlanner, PlanError, check_image, glance_record, image_endpoint,
-    plan_record, total_size)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_plan import (
+    PlanError, check_image, glance_record, image_endpoint, plan_record, total_size)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_selection import (
+    ImagePlanner)
 
 ENDPOINT = "https://glance.example.com:9292/v2/"
 # The Glance fields openstacksdk's Image has attributes for; it keeps the others in `properties`.
@@ -433,13 +435,13 @@ def test_query_results_are_checked_like_all_others():
 
 
 def test_a_query_without_jmespath_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(_image_plan, "jmespath", None)
+    monkeypatch.setattr(image_selection, "jmespath", None)
     with pytest.raises(PlanError, match="pip install jmespath"):
         planner(image(1)).select_query("[*]")
 
 
 class Census:
-    """_popularity.Census as the planner reads it: groups, counts and ranking()."""
+    """popularity.Census as the planner reads it: groups, counts and ranking()."""
 
     def __init__(self, counts, hosts=None):
         self.counts = counts

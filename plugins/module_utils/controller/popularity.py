@@ -17,6 +17,9 @@ import collections
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import aggregates
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    HttpStatusError, call_api)
 
 SCOPES = ("cloud", "aggregate")
 
@@ -83,12 +86,12 @@ def aggregate_hosts(compute_api, names):
 
     PopularityError naming the aggregates Nova does not know, and those it does.
     """
-    known = {aggregate.name: set(aggregate.hosts or ()) for aggregate in compute_api.aggregates()}
-    unknown = [name for name in names if name not in known]
+    records = aggregates.aggregate_records(compute_api)
+    found, unknown = aggregates.lookup(records, names, keys=("name",))
     if unknown:
         raise PopularityError("Nova has no aggregate named %s (it has %s)" % (
-            ", ".join(unknown), ", ".join(sorted(known)) or "no aggregates"))
-    return {name: known[name] for name in names}
+            ", ".join(unknown), ", ".join(aggregates.names(records)) or "no aggregates"))
+    return {name: set(found[name]["hosts"] or ()) for name in names}
 
 
 class Census:
@@ -108,15 +111,11 @@ class Census:
 
     def count(self, compute_api, statuses):
         try:
-            servers = compute_api.servers(details=True, all_projects=True, status=list(statuses))
-            for server in servers:
-                self._add(server)
-        except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
-            if getattr(err, "status_code", None) == 403:
-                raise PopularityError(
-                    "Nova refuses to list the servers of all projects to the caller (HTTP 403): "
-                    "counting the instances per image needs an administrator") from None
-            raise
+            call_api(self._add_all, compute_api, statuses, handled=(403,))
+        except HttpStatusError:
+            raise PopularityError(
+                "Nova refuses to list the servers of all projects to the caller (HTTP 403): "
+                "counting the instances per image needs an administrator") from None
         if self.servers and self.unplaced == self.servers and any(
                 hosts is not None for hosts in self.groups.values()):
             raise PopularityError(
@@ -124,6 +123,12 @@ class Census:
                 "counted per aggregate: the host (OS-EXT-SRV-ATTR:host) is shown to "
                 "administrators only" % self.servers)
         return self
+
+    def _add_all(self, compute_api, statuses):
+        # The listing is paginated: a refusal may come with any page, so count inside the call.
+        for server in compute_api.servers(details=True, all_projects=True,
+                                          status=list(statuses)):
+            self._add(server)
 
     def _add(self, server):
         self.servers += 1

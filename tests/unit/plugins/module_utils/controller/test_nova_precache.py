@@ -6,8 +6,8 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _nova_precache
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_precache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import nova_precache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.nova_precache import (
     NovaPrecacheError)
 
 
@@ -53,13 +53,14 @@ class Compute:
 
 
 def test_the_microversion_is_checked():
-    assert _nova_precache.check_microversion(Compute((2, 104))) == "2.104"
-    assert _nova_precache.check_microversion(Compute((2, 81))) == "2.81"
-    with pytest.raises(NovaPrecacheError, match=r"maximum microversion is 2\.79; .* needs 2\.81 "
-                                                r"\(Nova Ussuri or later\)"):
-        _nova_precache.check_microversion(Compute((2, 79)))
+    assert nova_precache.check_microversion(Compute((2, 104))) == "2.104"
+    assert nova_precache.check_microversion(Compute((2, 81))) == "2.81"
+    with pytest.raises(NovaPrecacheError,
+                       match=r"maximum microversion is 2\.79; .* needs 2\.81 "
+                             r"\(Nova Ussuri or later\)"):
+        nova_precache.check_microversion(Compute((2, 79)))
     with pytest.raises(NovaPrecacheError, match=r"maximum microversion is unknown"):
-        _nova_precache.check_microversion(Compute(None))
+        nova_precache.check_microversion(Compute(None))
 
 
 @pytest.mark.parametrize("reference, expected", [
@@ -68,25 +69,26 @@ def test_the_microversion_is_checked():
     ("1", 1),
 ])
 def test_an_aggregate_by_id_uuid_or_name(reference, expected):
-    found = _nova_precache.find_aggregate(Compute(), reference)
+    found = nova_precache.find_aggregate(Compute(), reference)
     assert found["id"] == expected
     assert set(found) == {"id", "uuid", "name", "hosts", "availability_zone"}
 
 
 def test_an_unknown_aggregate_names_the_known_ones():
-    with pytest.raises(NovaPrecacheError, match=r"no aggregate has the id, uuid or name 'nope' "
-                                                r"\(the aggregates are: 1, edge-a, rollout\)"):
-        _nova_precache.find_aggregate(Compute(), "nope")
+    with pytest.raises(NovaPrecacheError,
+                       match=r"no aggregate has the id, uuid or name 'nope' "
+                             r"\(the aggregates are: 1, edge-a, rollout\)"):
+        nova_precache.find_aggregate(Compute(), "nope")
 
 
 def test_down_hosts_are_those_nova_skips_disabled_ones_are_not():
-    assert _nova_precache.down_hosts(Compute(), ["compute1", "compute2", "compute3"]) == [
+    assert nova_precache.down_hosts(Compute(), ["compute1", "compute2", "compute3"]) == [
         "compute2"]
 
 
 def test_the_request():
     compute = Compute()
-    _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ("a", "b"))
+    nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ("a", "b"))
     assert compute.requests == [(3, ["a", "b"])]
 
 
@@ -99,10 +101,10 @@ def test_the_request():
 def test_refusals_say_why(status, message):
     compute = Compute(error=HttpError(status, "Policy doesn't allow"))
     with pytest.raises(NovaPrecacheError, match=message):
-        _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
+        nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
 
 
 def test_other_errors_pass_through():
     compute = Compute(error=HttpError(500, "boom"))
     with pytest.raises(HttpError):
-        _nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
+        nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])

@@ -8,12 +8,12 @@ import pytest
 
 from cryptography.hazmat.primitives import hashes, serialization
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _signing_certificates
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import signing_certificates
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
     image_signature as _image_signature)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._signing_certificates import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.signing_certificates import (
     SigningCertificates)
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.signing_doubles import (
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.controller.signing_doubles import (
     DAY, KeyManager, Pki, pem)
 
 ENDPOINT = "https://barbican.example.com:9311/"
@@ -263,4 +263,4 @@ def test_without_cryptography_a_signed_image_says_what_to_install(monkeypatch):
     monkeypatch.setattr(_image_signature, "HAS_CRYPTOGRAPHY", False)
     [reason] = checker(None).check(signed(1, uuid(1)))
     assert "needs the Python library cryptography on the controller" in reason
-    assert _signing_certificates.SERVICE_TYPE == "key-manager"
+    assert signing_certificates.SERVICE_TYPE == "key-manager"

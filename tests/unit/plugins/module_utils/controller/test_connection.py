@@ -4,8 +4,8 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _openstack
-from ansible_collections.openstack_ops.precache.plugins.module_utils._openstack import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import connection
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     AUTH_ARGUMENT_SPEC, OpenStackError, connection_kwargs, describe_sdk_error)
 
 
@@ -57,6 +57,6 @@ def test_sdk_errors_keep_status_and_request_id():
 
 
 def test_connect_without_openstacksdk_says_what_to_install(monkeypatch):
-    monkeypatch.setattr(_openstack, "openstack", None)
+    monkeypatch.setattr(connection, "openstack", None)
     with pytest.raises(OpenStackError, match="openstacksdk"):
-        _openstack.connect(options(cloud="x"))
+        connection.connect(options(cloud="x"))

@@ -2,9 +2,10 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """openstacksdk connections from the openstack.cloud authentication options, for the controller.
 
-One place for the option names (documented in doc_fragments/openstack.py), for how they become
-an openstacksdk connection, and for how SDK errors become messages: used by every controller
-module through OpenStackModule, and by the inventory plugin through connect().
+One place for the options' argument spec (AUTH_ARGUMENT_SPEC, which doc_fragments/openstack.py
+documents: tests/unit/plugins/doc_fragments/test_openstack.py holds the two together), for how
+they become an openstacksdk connection, and for how SDK errors become messages: used by every
+controller module through OpenStackModule, and by the inventory plugin through connect().
 """
 
 import traceback
@@ -21,6 +22,7 @@ except ImportError:
 else:
     OPENSTACKSDK_IMPORT_ERROR = None
 
+# Documented by the doc fragment openstack_ops.precache.openstack, option for option.
 AUTH_ARGUMENT_SPEC = dict(
     cloud=dict(type="raw"),
     auth=dict(type="dict", no_log=True),
@@ -69,6 +71,44 @@ def connection_kwargs(options):
     return kwargs
 
 
+class HttpStatusError(Exception):
+    """An API call failed with one of the HTTP statuses its caller handles (`status`); `error`
+    is the SDK's exception, whose text is Nova's or Glance's message."""
+
+    def __init__(self, status, error):
+        super().__init__(str(error))
+        self.status = status
+        self.error = error
+
+
+def call_api(call, *args, handled=(), **kwargs):
+    """call(*args, **kwargs); an error with an HTTP status in `handled` becomes HttpStatusError.
+
+    openstacksdk's HttpException (and its NotFoundException, ForbiddenException...) is told
+    apart by its `status_code`, not its class, so that unit tests' doubles need not import the
+    SDK. Any other error passes through unchanged.
+    """
+    try:
+        return call(*args, **kwargs)
+    except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
+        status = getattr(err, "status_code", None)
+        if status is None or status not in handled:
+            raise
+        raise HttpStatusError(status, err) from err
+
+
+def resource_record(resource, fields):
+    """An openstacksdk resource as a plain dict: {key: the resource's attribute} for `fields`
+    ({key: attribute}); a missing attribute is None, the SDK's lists and dicts plain ones."""
+    record = {key: getattr(resource, attribute, None) for key, attribute in fields.items()}
+    for key, value in record.items():
+        if isinstance(value, dict):
+            record[key] = dict(value)
+        elif isinstance(value, (list, tuple)):
+            record[key] = list(value)
+    return record
+
+
 def describe_sdk_error(err):
     """An SDK exception as one line: the HTTP status and request id when there are any."""
     status = getattr(err, "status_code", None)
@@ -91,6 +131,13 @@ def connect(options):
     return conn
 
 
+def openstack_argument_spec(options):
+    """A module's argument spec: the auth options, then the module's own `options`."""
+    spec = dict(AUTH_ARGUMENT_SPEC)
+    spec.update(options)
+    return spec
+
+
 class OpenStackModule:
     """Base of the controller modules: the auth options merged in, `conn`, SDK errors as failures.
 
@@ -102,9 +149,8 @@ class OpenStackModule:
     module_kwargs = {}
 
     def __init__(self):
-        spec = dict(AUTH_ARGUMENT_SPEC)
-        spec.update(self.argument_spec)
-        self.module = AnsibleModule(argument_spec=spec, **self.module_kwargs)
+        self.module = AnsibleModule(argument_spec=openstack_argument_spec(self.argument_spec),
+                                    **self.module_kwargs)
         self.params = self.module.params
         if openstack is None:
             self.module.fail_json(msg=missing_required_lib("openstacksdk"),

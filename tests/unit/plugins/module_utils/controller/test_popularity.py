@@ -4,7 +4,7 @@
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._popularity import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.popularity import (
     DEFAULT_STATUSES, Census, PopularityError, aggregate_hosts, census, check_options,
     server_image_id)
 

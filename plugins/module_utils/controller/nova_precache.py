@@ -15,6 +15,9 @@ else, so unit tests pass a double.
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import aggregates
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    HttpStatusError, call_api)
 
 PRECACHE_MICROVERSION = (2, 81)
 
@@ -41,23 +44,26 @@ def check_microversion(compute):
 
 
 def aggregate_record(aggregate):
-    """An openstacksdk Aggregate as the module returns it, and as Nova's payloads name it."""
-    return {"id": int(aggregate.id), "uuid": aggregate.uuid, "name": aggregate.name,
-            "hosts": list(aggregate.hosts or []),
-            "availability_zone": aggregate.availability_zone}
+    """An aggregate (a record of aggregates.aggregate_records()) as the module returns it, and
+    as Nova's payloads name it."""
+    return {"id": int(aggregate["id"]), "uuid": aggregate["uuid"], "name": aggregate["name"],
+            "hosts": list(aggregate["hosts"] or []),
+            "availability_zone": aggregate["availability_zone"]}
 
 
 def find_aggregate(compute, reference):
-    """The aggregate whose id, uuid or name is `reference`, as aggregate_record() gives it."""
-    reference = str(reference)
-    aggregates = list(compute.aggregates())
-    for field in ("id", "uuid", "name"):
-        for aggregate in aggregates:
-            if str(getattr(aggregate, field)) == reference:
-                return aggregate_record(aggregate)
-    names = sorted(printable(aggregate.name) for aggregate in aggregates)
-    raise NovaPrecacheError("no aggregate has the id, uuid or name %r (the aggregates are: %s)"
-                            % (reference, ", ".join(names) or "none"))
+    """The aggregate whose id, uuid or name is `reference`, as aggregate_record() gives it.
+
+    An id wins over a name that looks like one."""
+    records = aggregates.aggregate_records(compute)
+    found, unknown = aggregates.lookup(records, [str(reference)], keys=("id", "uuid", "name"))
+    if unknown:
+        raise NovaPrecacheError(
+            "no aggregate has the id, uuid or name %r (the aggregates are: %s)"
+            % (str(reference), ", ".join(sorted(printable(name)
+                                                for name in aggregates.names(records)))
+               or "none"))
+    return aggregate_record(found[str(reference)])
 
 
 def down_hosts(compute, hosts):
@@ -71,16 +77,14 @@ def down_hosts(compute, hosts):
 def request_precache(compute, aggregate, image_ids):
     """Ask Nova to cache the images on the aggregate's hosts; Nova answers 202 and no body."""
     try:
-        compute.aggregate_precache_images(aggregate["id"], list(image_ids))
-    except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
-        status = getattr(err, "status_code", None)
-        if status == 403:
+        call_api(compute.aggregate_precache_images, aggregate["id"], list(image_ids),
+                 handled=(400, 403, 404, 409))
+    except HttpStatusError as err:
+        if err.status == 403:
             raise NovaPrecacheError(
                 "Nova's policy forbids the image pre-cache of aggregate %s to this user "
                 "(rule compute:aggregates:images, admin only by default): %s"
-                % (printable(aggregate["name"]), printable(err))) from None
-        if status in (400, 404, 409):
-            raise NovaPrecacheError(
-                "Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
-                % (printable(aggregate["name"]), status, printable(err))) from None
-        raise
+                % (printable(aggregate["name"]), printable(err.error))) from None
+        raise NovaPrecacheError("Nova refused the image pre-cache of aggregate %s (HTTP %s): %s"
+                                % (printable(aggregate["name"]), err.status,
+                                   printable(err.error))) from None

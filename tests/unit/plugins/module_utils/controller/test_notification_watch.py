@@ -9,8 +9,8 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _notification_watch
-from ansible_collections.openstack_ops.precache.plugins.module_utils._notification_watch import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import notification_watch
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.notification_watch import (
     AggregateRun, NotificationWatch, WatchError)
 
 IMG_A = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
@@ -123,13 +123,13 @@ def test_nothing_started():
     ("rabbit://nova:secret@10.0.0.5/", ("10.0.0.5", 5672)),
 ])
 def test_the_bus_host(url, expected):
-    assert _notification_watch.bus_host(url) == expected
+    assert notification_watch.bus_host(url) == expected
 
 
 @pytest.mark.parametrize("url", ["", "rabbit-at-somewhere", "rabbit:///"])
 def test_a_bad_transport_url(url):
     with pytest.raises(WatchError, match="transport_url must be an oslo.messaging URL"):
-        _notification_watch.bus_host(url)
+        notification_watch.bus_host(url)
 
 
 def test_oslo_messaging_missing(monkeypatch):
@@ -205,7 +205,7 @@ def bus(monkeypatch):
     monkeypatch.setitem(sys.modules, "oslo_config", oslo_config)
     monkeypatch.setitem(sys.modules, "oslo_config.cfg", fake.cfg)
     monkeypatch.setitem(sys.modules, "kombu", fake.kombu)
-    monkeypatch.setattr(_notification_watch, "check_reachable", lambda url, timeout: None)
+    monkeypatch.setattr(notification_watch, "check_reachable", lambda url, timeout: None)
     return fake
 
 
@@ -255,4 +255,4 @@ def test_an_unreachable_bus_fails_fast():
     port = listener.getsockname()[1]
     listener.close()  # nothing listens there now
     with pytest.raises(WatchError, match="the message bus at 127.0.0.1:%d does not answer" % port):
-        _notification_watch.check_reachable("rabbit://u:secret@127.0.0.1:%d/" % port, 2)
+        notification_watch.check_reachable("rabbit://u:secret@127.0.0.1:%d/" % port, 2)

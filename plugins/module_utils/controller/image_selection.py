@@ -1,13 +1,17 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Resolve image references against Glance, check them, and make the download plan.
+"""Resolve image references against Glance and select the images of the download plan.
 
 The work of the validate_images module, on the controller. Images are selected by name or id,
 by tags, by a JMESPath query over Glance's image list and by popularity (the instances booted
-from them, counted by _popularity.py); every selected image is checked for what would make
-cache_image (and Nova) fail on it; all the problems are collected, so that one failure lists
-every bad reference and why, before any compute host is touched. Each selected image keeps
-every reason it was selected for (`selected_by`).
+from them, counted by popularity.py); every selected image is checked for what would make
+cache_image (and Nova) fail on it (image_plan.py's checks); all the problems are collected, so
+that one failure lists every bad reference and why, before any compute host is touched. Each
+selected image keeps every reason it was selected for (`selected_by`).
+
+A new selection source is one more select_<source>() here, which calls _select() for what it
+takes (with its `selected_by` entry), _ignore() for images of untrusted owners and _problem()
+for what cannot be selected, plus its option in the validate_images module.
 
 Trust (docs/trust_boundaries.md): any tenant can name, tag and describe its own images, and boot
 instances from them. Tag, query and popularity selection therefore take only images of trusted
@@ -27,11 +31,11 @@ import traceback
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
-    DEFAULT_DISK_FORMATS, container_format_problem)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
-    SIGNATURE_PROPERTIES)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
-    PrecacheError)
+    DEFAULT_DISK_FORMATS)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    HttpStatusError, call_api)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_plan import (
+    PlanError, check_image, glance_record, image_endpoint, image_label, is_public, plan_record)
 
 try:
     import jmespath
@@ -41,95 +45,8 @@ except ImportError:
 else:
     JMESPATH_IMPORT_ERROR = None
 
-
-# The fields of a plan record, the image fields cache_image consumes, plus `stores`; the
-# signature properties with Glance's names (None when unset), for hosts that verify signatures.
-PLAN_FIELDS = ("id", "name", "size", "virtual_size", "disk_format", "container_format",
-               "checksum", "os_hash_algo", "os_hash_value") + SIGNATURE_PROPERTIES
-
 _UUID = re.compile(r"^[0-9a-f]{8}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{4}-?[0-9a-f]{12}$",
                    re.IGNORECASE)
-
-# Why an image in each of Glance's other states cannot be downloaded, and what to do.
-_STATUS_REASONS = {
-    "queued": "no data was uploaded to it",
-    "saving": "its data is still being uploaded; wait until it is active",
-    "uploading": "its data is being staged for an import; wait until it is active",
-    "importing": "its import is still running; wait until it is active",
-    "deactivated": "an administrator deactivated it, so Glance refuses to serve its data "
-                   "(openstack image set --activate, if that was a mistake)",
-    "killed": "its upload failed; upload it again",
-    "deleted": "it was deleted",
-    "pending_delete": "it is being deleted",
-}
-
-
-class PlanError(PrecacheError):
-    """The selection cannot become a plan; `problems` lists every bad reference and why."""
-
-    def __init__(self, problems):
-        self.problems = problems
-        super().__init__("%d problem%s with the image selection: %s" % (
-            len(problems), "" if len(problems) == 1 else "s",
-            "; ".join("%s: %s" % (p["reference"], p["reason"]) for p in problems)))
-
-
-def glance_record(image):
-    """An openstacksdk Image as Glance's API shows it: one flat dict, unset fields left out.
-
-    openstacksdk keeps the properties it has no attribute for (`stores`, custom ones) under
-    `properties`; Glance puts them beside the others, which is what a query is written for.
-    """
-    data = image.to_dict(headers=False, computed=False, ignore_none=True, original_names=True)
-    record = dict(data.pop("properties", None) or {})
-    record.update(data)
-    return record
-
-
-def image_endpoint(endpoint):
-    """Glance's endpoint without the API version: what cache_image's image_endpoint takes."""
-    endpoint = endpoint.rstrip("/")
-    return endpoint[:-3] if endpoint.endswith("/v2") else endpoint
-
-
-def plan_record(record, endpoint):
-    """The download plan's record of one image (a Glance record), its data URL included."""
-    plan = {field: record.get(field) for field in PLAN_FIELDS}
-    path = record.get("file") or "/v2/images/%s/file" % record["id"]
-    plan["url"] = endpoint + path
-    stores = record.get("stores")
-    plan["stores"] = [store for store in stores.split(",") if store] if stores else []
-    return plan
-
-
-def _label(record):
-    """`image <id> (<name>)` for messages: the name is a tenant's, printed escaped."""
-    return "image %s%s" % (printable(record["id"]),
-                           " (%s)" % printable(record["name"]) if record.get("name") else "")
-
-
-def is_public(record):
-    """Whether a Glance record is a public image (visibility public: an administrator's)."""
-    return record.get("visibility") == "public"
-
-
-def check_image(record, allowed_disk_formats):
-    """Why the image (a Glance record) cannot be cached, as a list of reasons; [] when it can."""
-    reasons = []
-    status = record.get("status")
-    if status != "active":
-        reasons.append("status %s: %s" % (status, _STATUS_REASONS.get(
-            status, "only active images can be downloaded")))
-    elif not record.get("size"):
-        reasons.append("it has no data (size %s): upload its data" % record.get("size"))
-    disk_format = record.get("disk_format")
-    if disk_format not in allowed_disk_formats:
-        reasons.append("disk_format %s is not allowed (allowed: %s)" % (
-            disk_format, ", ".join(allowed_disk_formats)))
-    problem = container_format_problem(record.get("container_format"))
-    if problem:
-        reasons.append(problem)
-    return reasons
 
 
 class ImagePlanner:
@@ -182,7 +99,7 @@ class ImagePlanner:
             by_source.setdefault(entry["source"], []).append(entry)
         return ["%s: %d image%s left out: %s%s (see ignored in the result for why)" % (
             printable(source), len(entries), "" if len(entries) == 1 else "s",
-            ", ".join(_label(entry) for entry in entries[:5]),
+            ", ".join(image_label(entry) for entry in entries[:5]),
             ", ..." if len(entries) > 5 else "") for source, entries in by_source.items()]
 
     def other_projects(self):
@@ -201,14 +118,11 @@ class ImagePlanner:
     def _get(self, image_id):
         """The Glance record of an image id; None when Glance does not show it to the caller."""
         try:
-            return glance_record(self.api.get_image(image_id))
-        except Exception as err:  # openstacksdk's HttpException, told apart by its status_code
-            status = getattr(err, "status_code", None)
-            if status == 404:
+            return glance_record(call_api(self.api.get_image, image_id, handled=(403, 404)))
+        except HttpStatusError as err:
+            if err.status == 404:
                 return None
-            if status == 403:
-                raise _NoAccess() from None
-            raise
+            raise _NoAccess() from None
 
     def _unseen(self):
         return "not found: no image has this name or id, or %s may not see it (Glance does " \
@@ -281,7 +195,7 @@ class ImagePlanner:
                 continue
             if record.get("status") != "active":
                 self.warnings.append("%s carries the tags %s but is not selected: its status is "
-                                     "%s" % (_label(record), printable(", ".join(tags)),
+                                     "%s" % (image_label(record), printable(", ".join(tags)),
                                              printable(record.get("status"))))
                 continue
             found += 1
@@ -344,7 +258,7 @@ class ImagePlanner:
         return self._fetched[image_id]
 
     def select_popular(self, census, group, top, min_instances):
-        """Select the `top` most used cacheable images of a census group (see _popularity.py).
+        """Select the `top` most used cacheable images of a census group (see popularity.py).
 
         Images used by fewer than `min_instances` instances are not candidates. A candidate that
         is gone from Glance, not visible, not of a trusted owner (also in `ignored`) or could not
@@ -398,7 +312,7 @@ class ImagePlanner:
     def plan(self, glance_endpoint, signatures=None):
         """The download plan; PlanError with every problem when there is any.
 
-        `signatures` (a _signing_certificates.SigningCertificates) checks the signed images
+        `signatures` (a signing_certificates.SigningCertificates) checks the signed images
         against their certificates; its problems are listed with the others.
         """
         for record, source, _reasons in self._selected.values():
@@ -406,7 +320,7 @@ class ImagePlanner:
             if signatures is not None:
                 reasons += signatures.check(record)
             if reasons:
-                self._problem("%s (%s)" % (_label(record), source), "; ".join(reasons), record)
+                self._problem("%s (%s)" % (image_label(record), source), "; ".join(reasons), record)
         if not self.problems and not self._selected:
             self._problem("selection", "no image selected")
         if self.problems:
@@ -418,11 +332,6 @@ class ImagePlanner:
 
 class _NoAccess(Exception):
     """Glance answered 403 for an image."""
-
-
-def total_size(plan):
-    """Bytes the plan downloads per host."""
-    return sum(image.get("size") or 0 for image in plan)
 
 
 def _one_line(err):

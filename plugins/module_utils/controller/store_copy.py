@@ -25,6 +25,8 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
+    HttpStatusError, call_api)
 
 PRESENT, COPIED, FAILED, TIMED_OUT, MISSING = (
     "present", "copied", "failed", "timed_out", "missing")
@@ -111,10 +113,8 @@ def resolve_images(image_api, references):
 def check_stores(image_api, stores):
     """Refuse store names that Glance does not know, naming the ones it knows."""
     try:
-        known = [store.id for store in image_api.stores()]
-    except Exception as err:  # openstacksdk's NotFoundException, told apart by its status_code
-        if getattr(err, "status_code", None) != 404:
-            raise
+        known = call_api(lambda: [store.id for store in image_api.stores()], handled=(404,))
+    except HttpStatusError:
         raise StoreCopyError("Glance has no stores (GET /v2/info/stores: HTTP 404): it is not a "
                              "multistore Glance, so there is nothing to copy to; set "
                              "enabled_backends in glance-api.conf") from None
