@@ -11,21 +11,11 @@ next to make_notifier.
 import datetime
 import socket
 import uuid
-import warnings
+
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.oslo_bus import (
+    EVENT_PREFIX, import_oslo_messaging)
 
 PUBLISHER = "ansible-precache"
-EVENT_PREFIX = "aggregate.cache_images."
-
-
-def import_oslo_messaging():
-    """(oslo_messaging, oslo_config.cfg); ImportError without oslo.messaging."""
-    with warnings.catch_warnings():
-        # Its dependencies warn on import (eventlet's deprecation, as a plain Warning), which
-        # nobody running a playbook can act on.
-        warnings.simplefilter("ignore")
-        import oslo_messaging
-        from oslo_config import cfg
-    return oslo_messaging, cfg
 
 
 def publisher_id(host=None):

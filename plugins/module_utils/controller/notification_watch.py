@@ -22,15 +22,15 @@ import threading
 import time
 import traceback
 import uuid
-import warnings
 from urllib.parse import unquote, urlsplit
 
 from ansible.module_utils.basic import missing_required_lib
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.oslo_bus import (
+    EVENT_PREFIX, import_oslo_messaging)
 
-EVENT_PREFIX = "aggregate.cache_images."
 NOVA_EXCHANGE = "nova"
 NOVA_TOPIC = "versioned_notifications"
 POOL_PREFIX = "openstack-ops-precache-"
@@ -142,15 +142,10 @@ class AggregateRun:
 
 def _import_oslo_messaging():
     try:
-        with warnings.catch_warnings():
-            # Its dependencies warn on import (eventlet's deprecation), which no user can act on.
-            warnings.simplefilter("ignore")
-            import oslo_messaging
-            from oslo_config import cfg
+        return import_oslo_messaging()
     except ImportError:
         raise WatchError("%s %s" % (missing_required_lib("oslo.messaging"),
                                     traceback.format_exc().splitlines()[-1])) from None
-    return oslo_messaging, cfg
 
 
 def bus_host(url):
