@@ -379,18 +379,18 @@ evicted:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
-from ansible_collections.openstack_ops.precache.plugins.module_utils._eviction import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.eviction import (
     Evictor, parse_limits)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     CacheDir, CacheError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     GIB, ImageFormatError, QemuImg)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
     NovaConfError, load_settings)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.run_as import (
     RunAsError, run_as)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
 
@@ -445,7 +445,7 @@ ARGUMENT_SPEC = dict(
 
 
 class CacheImageModule:
-    """Argument handling around _cache_image.ImageCacher, run as Nova's user."""
+    """Argument handling around cache_worker.ImageCacher, run as Nova's user."""
 
     def __init__(self):
         self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
@@ -456,9 +456,9 @@ class CacheImageModule:
         try:
             # As root, the only thing root does: read nova.conf and who owns the cache.
             settings = load_settings(params["nova_conf"], params["cache_dir"])
-            uid, gid = _cache_image.resolve_owner(params["owner"], params["group"], settings)
+            uid, gid = cache_worker.resolve_owner(params["owner"], params["group"], settings)
             rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
-            space = _cache_image.SpacePolicy(parse_size(params["free_space_reserve"]),
+            space = cache_worker.SpacePolicy(parse_size(params["free_space_reserve"]),
                                              params["space_check"])
             limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
                                   params["cache_max_percent"])
@@ -474,17 +474,17 @@ class CacheImageModule:
         for note in settings.notes + work["notes"]:
             self.module.warn(note)
         records, stale = work["records"], work["stale"]
-        downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
+        downloaded = [r for r in records if r["action"] == cache_worker.DOWNLOADED]
         evicted = [e for r in records for e in r["evicted"]]
         result = dict(
             changed=bool(downloaded or stale or evicted), cache_dir=settings.cache_dir,
             nova_conf=settings.as_dict(), images=records, stale_temps_removed=stale,
-            images_type=settings.images_type, glance_store=_cache_image.glance_store(settings),
+            images_type=settings.images_type, glance_store=cache_worker.glance_store(settings),
             evicted=evicted,
             diff=dict(before="".join("%s\n" % e["path"] for e in evicted),
                       after="".join("%s\n" % r["path"] for r in downloaded)),
-            **_cache_image.summarize(records))
-        failed = [r["msg"] for r in records if r["action"] == _cache_image.FAILED]
+            **cache_worker.summarize(records))
+        failed = [r["msg"] for r in records if r["action"] == cache_worker.FAILED]
         if failed:
             self.module.fail_json(msg="%d of %d images failed: %s" % (
                 len(failed), len(records), "; ".join(failed)), **result)
@@ -502,8 +502,8 @@ class CacheImageModule:
                                     params["auth_token"], tls)
         with CacheDir(settings, uid, create=not (check_mode or rbd)) as cache_dir:
             stale = [] if check_mode or cache_dir.fd is None else cache_dir.clean_stale_temps()
-            cacher = _cache_image.ImageCacher(
-                settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
+            cacher = cache_worker.ImageCacher(
+                settings, qemu_img, cache_worker.should_convert(params["force_raw"], settings),
                 cache_dir, mode, params["lock_timeout"],
                 dict(rate_limit=rate_limit, retries=params["retries"],
                      min_rate=params["min_rate"], min_rate_time=params["min_rate_time"], **tls),

@@ -199,16 +199,16 @@ now:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_worker import (
     resolve_owner)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import report
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import report
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     CacheDir, CacheError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     GIB, QemuImg)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
     NovaConfError, load_settings, rbd_message)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.run_as import (
     RunAsError, run_as)
 
 ARGUMENT_SPEC = dict(
@@ -221,7 +221,7 @@ ARGUMENT_SPEC = dict(
 
 
 class ImageCacheInfoModule:
-    """Argument handling around _cache_inventory.report."""
+    """Argument handling around cache_inventory.report."""
 
     def __init__(self):
         self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)

@@ -5,8 +5,8 @@
 Follows nova.virt.libvirt.driver.cache_image and nova.virt.images.fetch_to_raw: a present base
 file only gets its mtime refreshed; a missing one is downloaded, inspected, converted to raw when
 Nova would, and renamed into place, all under Nova's lock for that file. Every failure is
-confined to its image and leaves no file of ours behind. This runs as Nova's user (see _run_as),
-on a cache dir held open by descriptor (see _image_cache.CacheDir).
+confined to its image and leaves no file of ours behind. This runs as Nova's user (see run_as),
+on a cache dir held open by descriptor (see cache_dir.CacheDir).
 """
 
 import grp
@@ -16,16 +16,16 @@ import pwd
 import stat
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     disk_usage)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError, download)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     ImageFormatError, convert_to_raw, inspect_image)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import rbd_message
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     container_format_problem)
@@ -189,7 +189,7 @@ class ImageCacher:
         self.evictor = evictor
         self.space = space or SpacePolicy()
         self.allow_unverified = allow_unverified
-        # A _signature_check.SignatureCheck, or None where nothing is verified.
+        # A signature_check.SignatureCheck, or None where nothing is verified.
         self.signatures = signatures
 
     def cache(self, image):

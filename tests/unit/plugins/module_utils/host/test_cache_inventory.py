@@ -9,10 +9,10 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inv
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_inventory as inv
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     CacheDir, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
     load_settings)
 
 MIB = 1024 * 1024

@@ -24,8 +24,8 @@ import tracemalloc
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _download
-from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import download as _download
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError,
     download,
 )

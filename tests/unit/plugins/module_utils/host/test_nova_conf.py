@@ -14,7 +14,7 @@ import socket
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _nova_conf as nc
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import nova_conf as nc
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "nova_conf")
 DOCKER_VOLUME = "/var/lib/docker/volumes/nova_compute/_data"

@@ -16,7 +16,7 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     DEFAULT_VMDK_ALLOWED_TYPES,
     ImageFormatError,
     QemuImg,

@@ -11,7 +11,7 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
 
 IMAGE_ID = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
 IMAGE_SHA1 = "8c14d42f39d0714ec59394e3aeb68634f04e9a48"  # printf %s IMAGE_ID | sha1sum
