@@ -9,23 +9,21 @@ confined to its image and leaves no file of ours behind. This runs as Nova's use
 on a cache dir held open by descriptor (see cache_dir.CacheDir).
 """
 
-import grp
 import io
 import os
-import pwd
-import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import layout_for
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     disk_usage)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError, download)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
-    ImageFormatError, convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
+    convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import ImageFormatError
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import rbd_message
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     container_format_problem)
@@ -54,56 +52,6 @@ def data_url(image, image_endpoint):
     if not endpoint.endswith("/v2"):
         endpoint += "/v2"
     return "%s/images/%s/file" % (endpoint, image["id"])
-
-
-def _owner_of(path):
-    """lstat of Nova's directory `path`, following a link only when root made it."""
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
-        if info.st_uid != 0:
-            raise cache.CacheError(
-                "refusing %s: it is a symbolic link made by uid %d, not by root, so Nova's user "
-                "could point it anywhere; set owner and group, or make it a directory"
-                % (path, info.st_uid))
-        info = os.stat(path)
-    if not stat.S_ISDIR(info.st_mode):
-        raise cache.CacheError("refusing %s: it is not a directory" % path)
-    return info
-
-
-def resolve_owner(owner, group, settings):
-    """uid and gid of the user nova-compute runs as: given by name or number, else the owner of
-    Nova's cache dir (or of its instances dir before the cache dir exists).
-
-    Root reads this, so a link planted by Nova's user is not followed; a directory owned by root
-    does not make root Nova's user.
-    """
-    info = None
-    if owner is None or group is None:
-        reference = next((path for path in (settings.cache_dir, settings.instances_path)
-                          if path and os.path.lexists(path)), None)
-        if reference is None:
-            raise cache.CacheError(
-                "neither the cache dir %s nor the instances dir %s exists, so the nova user is "
-                "unknown: is nova-compute installed here? Set owner and group to create it"
-                % (settings.cache_dir, settings.instances_path))
-        info = _owner_of(reference)
-        if info.st_uid == 0 and owner is None:
-            raise cache.CacheError(
-                "%s is owned by root, but nova-compute runs as an unprivileged user and so does "
-                "this module's cache work: give that user with owner and group" % reference)
-    uid = info.st_uid if owner is None else _lookup(owner, pwd.getpwnam, "pw_uid", "user")
-    gid = info.st_gid if group is None else _lookup(group, grp.getgrnam, "gr_gid", "group")
-    return uid, gid
-
-
-def _lookup(name, getter, field, what):
-    if str(name).isdigit():
-        return int(name)
-    try:
-        return getattr(getter(name), field)
-    except KeyError:
-        raise cache.CacheError("%s %s does not exist on this host" % (what, name)) from None
 
 
 def should_convert(force_raw, settings):
@@ -191,6 +139,7 @@ class ImageCacher:
         self.allow_unverified = allow_unverified
         # A signature_check.SignatureCheck, or None where nothing is verified.
         self.signatures = signatures
+        self.layout = layout_for(settings)
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
@@ -215,10 +164,10 @@ class ImageCacher:
         return record
 
     def _cache(self, image, name, record):
-        unsupported = rbd_message(self.settings)
+        unsupported = self.layout.unsupported()
         if unsupported:
             record.update(action=UNSUPPORTED, path=None, msg=unsupported,
-                          store=self.settings.images_rbd_glance_store_name or None)
+                          store=self.layout.glance_store)
             return
         problem = container_format_problem(image.get("container_format") or "bare")
         if problem:
@@ -355,13 +304,6 @@ def _describe(err):
     if isinstance(err, OSError) and err.filename:
         return "%s: %s" % (err.filename, err.strerror)
     return str(err)
-
-
-def glance_store(settings):
-    """The Glance store an rbd host boots from (its images_rbd_glance_store_name), else None."""
-    if settings.images_type != "rbd":
-        return None
-    return settings.images_rbd_glance_store_name or None
 
 
 def summarize(records):

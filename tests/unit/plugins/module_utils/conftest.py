@@ -15,7 +15,7 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import QemuImg
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     load_certificate)
 # Kept importable from here for the tests that used to; new ones import key_manager_doubles.

@@ -14,8 +14,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common impo
     image_signature as _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     CacheDir, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
-    load_settings)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 

@@ -15,8 +15,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_
     BaseFile, ORIGINAL)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     CacheDir, CacheError, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
-    load_settings)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
 
 MIB = 1024 * 1024
 NOW = 1_800_000_000.0
