@@ -13,7 +13,7 @@ import io
 import os
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_files
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import layout_for
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     disk_usage)
@@ -47,7 +47,7 @@ def data_url(image, image_endpoint):
     if image.get("url"):
         return image["url"]
     if not image_endpoint:
-        raise cache.CacheError("it has no url and no image_endpoint was given")
+        raise cache_files.CacheError("it has no url and no image_endpoint was given")
     endpoint = image_endpoint.rstrip("/")
     if not endpoint.endswith("/v2"):
         endpoint += "/v2"
@@ -90,7 +90,7 @@ class SpacePolicy:
         def check():
             free = cache_dir.free_bytes()
             if free < self.reserve:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "%s stopped: %s is down to %s free, below the reserve of %s "
                     "(free_space_reserve) kept for the instances on that filesystem"
                     % (what, cache_dir.path, format_bytes(free), format_bytes(self.reserve)))
@@ -144,7 +144,7 @@ class ImageCacher:
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
         started = time.monotonic()
-        name = cache.cache_name(image["id"])
+        name = cache_files.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
                   "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [],
@@ -158,7 +158,7 @@ class ImageCacher:
             record.update(action=FAILED, msg="%s: refused, as this host's Nova verifies image "
                                              "signatures ([glance] in nova.conf): %s"
                                              % (label, err))
-        except (cache.CacheError, DownloadError, ImageFormatError, OSError) as err:
+        except (cache_files.CacheError, DownloadError, ImageFormatError, OSError) as err:
             record.update(action=FAILED, msg="%s: %s" % (label, _describe(err)))
         record["seconds"] = round(time.monotonic() - started, 3)
         return record
@@ -171,7 +171,7 @@ class ImageCacher:
             return
         problem = container_format_problem(image.get("container_format") or "bare")
         if problem:
-            raise cache.CacheError(problem)
+            raise cache_files.CacheError(problem)
         present = self.cache_dir.lstat(name) is not None
         if not self.download_missing and not present:
             record.update(action=SKIPPED, msg=NOT_CACHED)
@@ -202,19 +202,19 @@ class ImageCacher:
         path = record["path"]
         fd = self.cache_dir.open_regular(name)
         if fd is None:
-            raise cache.CacheError("%s vanished while it was checked; run again" % path)
+            raise cache_files.CacheError("%s vanished while it was checked; run again" % path)
         try:
             try:
-                info = inspect_image(cache.fd_path(fd), None, self.qemu_img,
+                info = inspect_image(cache_files.fd_path(fd), None, self.qemu_img,
                                      self.settings.vmdk_allowed_types)
             except ImageFormatError as err:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "the cached file %s is not an image Nova would accept (%s); left in place "
                     "and not refreshed: remove it so that it is downloaded again"
                     % (path, err)) from None
             expected = "raw" if self.convert else image["disk_format"]
             if info["format"] != expected:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "the cached file %s is %s, but Nova expects %s here (force_raw_images is "
                     "%s); left in place and not refreshed: remove it so that it is downloaded "
                     "again" % (path, info["format"], expected, self.convert))
@@ -231,12 +231,12 @@ class ImageCacher:
     def _download(self, image, name, record, verifier):
         if (image.get("size") is None and not (image.get("os_hash_value") or image.get("checksum"))
                 and not self.allow_unverified):
-            raise cache.CacheError(
+            raise cache_files.CacheError(
                 "Glance gives neither a size nor a hash of it, so a cut or altered download "
                 "could not be told from the image: refused; set allow_unverified to cache it "
                 "anyway")
         cache_dir, space = self.cache_dir, self.space
-        cache.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
+        cache_files.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
                                cache_dir.path, "this image", space.reserve)
         if self.evictor:
             # Fail before the download when the limits cannot hold even an empty file.
@@ -255,17 +255,17 @@ class ImageCacher:
             if verifier:
                 verifier.verify(fetched["signature_digest"])
                 record["signature"] = verifier.describe()
-            source = cache.fd_path(temps[0][1])
+            source = cache_files.fd_path(temps[0][1])
             info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
             if self.convert and info["format"] != "raw":
-                cache.check_free_space(
+                cache_files.check_free_space(
                     cache_dir.free_bytes(), space.for_conversion(info, source, self.qemu_img),
                     cache_dir.path, "its raw conversion (%s of virtual size)"
                     % format_bytes(info["virtual_size"] or 0), space.reserve)
                 temps.append(cache_dir.create_temp(name, "convert"))
                 info = convert_to_raw(
-                    source, cache.fd_path(temps[1][1]), info, self.qemu_img,
+                    source, cache_files.fd_path(temps[1][1]), info, self.qemu_img,
                     "none" if cache_dir.supports_direct_io(name) else "writeback",
                     space.guard(cache_dir, "the raw conversion"))
                 cache_dir.discard(*temps.pop(0))

@@ -10,7 +10,7 @@ import os
 import pwd
 import stat
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import CacheError
 
 
 def _owner_of(path):

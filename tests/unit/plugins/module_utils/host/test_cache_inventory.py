@@ -10,8 +10,8 @@ import sys
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_inventory as inv
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
-    CacheDir, cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import cache_name
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
 
 MIB = 1024 * 1024

@@ -13,8 +13,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host import
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import eviction as ev
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     BaseFile, ORIGINAL)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
-    CacheDir, CacheError, cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import CacheError, cache_name
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
 
 MIB = 1024 * 1024
