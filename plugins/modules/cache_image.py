@@ -358,9 +358,12 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host import
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_options import (
     DOWNLOAD_ARGUMENT_SPEC, DOWNLOAD_REQUIRED_TOGETHER, TRANSFER_OPTIONS, tls_options)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.eviction import Evictor, parse_limits
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import HostModule
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import SignatureCheck
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.eviction import (
+    Evictor, parse_limits)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import (
+    HostModule)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
+    SignatureCheck)
 
 IMAGE_SPEC = dict(
     id=dict(type="str", required=True),
@@ -418,9 +421,9 @@ class CacheImageModule(HostModule):
         mode = self._mode()
         return self.run_as_nova(lambda: self._work(space, limits, rate_limit, mode))
 
-    def finish(self, work):
-        self.warn(*work["notes"])
-        records, stale = work["records"], work["stale"]
+    def finish(self, outcome):
+        self.warn(*outcome["notes"])
+        records, stale = outcome["records"], outcome["stale"]
         downloaded = [r for r in records if r["action"] == cache_worker.DOWNLOADED]
         evicted = [e for r in records for e in r["evicted"]]
         result = dict(

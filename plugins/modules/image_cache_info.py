@@ -179,8 +179,10 @@ now:
 """
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import report
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import HostModule
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
+    report)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import (
+    HostModule)
 
 ARGUMENT_SPEC = dict(
     images=dict(type="list", elements="raw", default=[]),
@@ -200,11 +202,11 @@ class ImageCacheInfoModule(HostModule):
                 return report(self.settings, self.qemu_img, cache_dir, self.params["images"])
         return self.run_as_nova(work)
 
-    def finish(self, result):
+    def finish(self, outcome):
         self.warn(self.layout.unsupported(),
                   *("what this instance disk uses is unknown: %s" % error
-                    for error in result["usage_errors"]))
-        self.module.exit_json(changed=False, **self.common_result(), **result)
+                    for error in outcome["usage_errors"]))
+        self.module.exit_json(changed=False, **self.common_result(), **outcome)
 
 
 def main():

@@ -14,8 +14,10 @@ import os
 import re
 import stat
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import PrecacheError
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
 
 
 TEMP_PREFIX = ".precache-"

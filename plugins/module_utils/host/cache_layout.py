@@ -13,7 +13,8 @@ A layout answers what the modules ask of it:
 To add a layout: write layout_<name>.py with such a class and add it to _LAYOUTS.
 """
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.layout_local import LocalFiles
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.layout_local import (
+    LocalFiles)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.layout_rbd import Rbd
 
 # images_type -> the layout; the types not listed keep base files in the local cache dir.

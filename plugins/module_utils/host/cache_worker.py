@@ -14,20 +14,24 @@ import os
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_files
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import layout_for
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
+    layout_for)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     disk_usage)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError, download)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
     convert_to_raw, inspect_image)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import ImageFormatError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
+    ImageFormatError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import (
+    printable)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     container_format_problem)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
 
 DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
     "downloaded", "refreshed", "failed", "unsupported", "skipped")
@@ -236,8 +240,9 @@ class ImageCacher:
                 "could not be told from the image: refused; set allow_unverified to cache it "
                 "anyway")
         cache_dir, space = self.cache_dir, self.space
-        cache_files.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
-                               cache_dir.path, "this image", space.reserve)
+        cache_files.check_free_space(
+            cache_dir.free_bytes(), space.before_download(image, self.convert), cache_dir.path,
+            "this image", space.reserve)
         if self.evictor:
             # Fail before the download when the limits cannot hold even an empty file.
             self.evictor.preview(name, 0)

@@ -9,8 +9,10 @@ Kolla-Ansible and TripleO (nova-compute in a container, whose paths map to host 
 import glob
 import os
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import NovaConfError, rooted
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_options import NOVA_STATE_DIR
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_conf import (
+    NovaConfError, rooted)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_options import (
+    NOVA_STATE_DIR)
 
 # Where the deployment tools put nova-compute's configuration, as seen from the host.
 KOLLA_NOVA_CONF = "/etc/kolla/nova-compute/nova.conf"

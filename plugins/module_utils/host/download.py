@@ -17,12 +17,16 @@ and user info never appear in an error message.
 import hashlib
 import re
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_pipeline import _Pipeline
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import download_rate as speed
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_pipeline import (
+    _Pipeline)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_rate as speed)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_rate import (
     DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_TIME, _RateGuard, _RateLimiter, _format_rate, _rate_option)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import DownloadError, _Target, ssl_context
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
+    DownloadError, _Target, ssl_context)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.transfer import _Transfer
 
 

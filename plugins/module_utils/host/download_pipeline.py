@@ -10,7 +10,8 @@ large buffers, so verifying Glance's sha512 on the fly costs little throughput.
 import queue
 import threading
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import DownloadError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
+    DownloadError)
 
 
 # Memory for the buffers in flight between reader, hasher and writer, whatever the image size.

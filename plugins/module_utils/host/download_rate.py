@@ -12,8 +12,10 @@ import socket
 import threading
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes, parse_size
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import DownloadError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes, parse_size)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
+    DownloadError)
 
 
 # A transfer slower than this (4.5 hours a GiB) holds Nova's lock on the image for hours; a

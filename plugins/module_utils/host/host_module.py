@@ -11,13 +11,19 @@ The settings' notes become warnings once the work is done.
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import PrecacheError
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import layout_for
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_host_options import NOVA_HOST_ARGUMENT_SPEC
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_user import resolve_owner
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import GIB, QemuImg
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
+    layout_for)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_host_options import (
+    NOVA_HOST_ARGUMENT_SPEC)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_user import (
+    resolve_owner)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import (
+    GIB, QemuImg)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.run_as import run_as
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 
 
 class HostModule:

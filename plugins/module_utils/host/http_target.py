@@ -12,7 +12,8 @@ import socket
 import ssl
 from urllib.parse import unquote, urlsplit
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import PrecacheError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 
 _USER_AGENT = "openstack_ops.precache"

@@ -9,8 +9,10 @@ then, when Nova would, ``qemu-img convert`` to raw and the same checks on the re
 
 import os
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.format_checks import AMI_FORMATS, check_header
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import ImageFormatError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.format_checks import (
+    AMI_FORMATS, check_header)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
+    ImageFormatError)
 
 
 # Nova's default for [compute] vmdk_allowed_types.

@@ -11,7 +11,8 @@ import os
 import re
 import struct
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import PrecacheError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
+    PrecacheError)
 
 
 # Enough for every fixed header below, including the ISO 9660 volume descriptor at 32 KiB.

@@ -12,7 +12,9 @@ import string
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_options import OPTIONS, registered
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_options import (
+    OPTIONS, registered)
+
 
 class NovaConfError(PrecacheError):
     """nova.conf could not be found, read or resolved; the message says what to do."""

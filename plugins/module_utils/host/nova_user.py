@@ -10,7 +10,8 @@ import os
 import pwd
 import stat
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import CacheError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    CacheError)
 
 
 def _owner_of(path):

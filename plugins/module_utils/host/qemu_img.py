@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import ImageFormatError
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
+    ImageFormatError)
 
 _MIB = 1024 * 1024
 

@@ -12,10 +12,14 @@ import re
 import socket
 import ssl
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import download_rate as speed
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_rate import _TooSlow
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import DownloadError, _body_excerpt
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_rate as speed)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_rate import (
+    _TooSlow)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
+    DownloadError, _body_excerpt)
 
 
 _BACKOFF_BASE = 1.0

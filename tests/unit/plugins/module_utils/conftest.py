@@ -172,4 +172,3 @@ def barbican():
     yield server
     server.shutdown()
     server.server_close()
-

@@ -9,10 +9,13 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_inventory as inv
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    cache_inventory as inv)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import cache_name
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 
 MIB = 1024 * 1024
 NOW = 1_800_000_000.0

@@ -13,8 +13,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host import
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
     image_signature as _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import cache_name
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 

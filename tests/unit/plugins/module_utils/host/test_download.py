@@ -24,14 +24,18 @@ import tracemalloc
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import download_pipeline as buffers
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import download_rate as speed
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import transfer as attempts
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_pipeline as buffers)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_rate as speed)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    transfer as attempts)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError,
     download,
 )
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
 
 TOKEN = "gAAAAABtest-token-7f3a9c"
 CHUNK = 256 * 1024

@@ -16,7 +16,8 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.format_checks import check_header
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.format_checks import (
+    check_header)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
     DEFAULT_VMDK_ALLOWED_TYPES,
     _check_qemu_info,

@@ -15,10 +15,12 @@ import socket
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import nova_conf as nc
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import layout_for
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
+    layout_for)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.deployments import (
     KOLLA_NOVA_CONF, find_nova_conf)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "nova_conf")
 DOCKER_VOLUME = "/var/lib/docker/volumes/nova_compute/_data"
@@ -321,7 +323,7 @@ def test_rdo_reads_the_dist_file_first(tmp_path):
     root = fake_host(tmp_path, "rdo")
     mkdir(root, "/var/lib/nova/instances")
     assert find_nova_conf(root) == ("packages", ["/usr/share/nova/nova-dist.conf",
-                                                    "/etc/nova/nova.conf"])
+                                                 "/etc/nova/nova.conf"])
     settings = load_settings(root=root)
     assert settings.flavour == "packages"
     assert settings.state_path == "/var/lib/nova"  # from nova-dist.conf, so no note
@@ -446,7 +448,7 @@ def test_tripleo_reads_the_files_beside_its_nova_conf(tmp_path):
     base = "/var/lib/config-data/puppet-generated/nova_libvirt/etc/nova/"
     put(root, base + "nova.conf.d/50-cache.conf", "[image_cache]\nsubdirectory_name = _c\n")
     assert find_nova_conf(root) == ("tripleo", [TRIPLEO_CONF,
-                                                   base + "nova.conf.d/50-cache.conf"])
+                                                base + "nova.conf.d/50-cache.conf"])
 
 
 def test_kolla_comes_before_tripleo_before_etc_nova(tmp_path):

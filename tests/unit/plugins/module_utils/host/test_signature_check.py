@@ -6,7 +6,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.imag
     SignatureError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.key_manager import (
     KeyManager)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import load_settings
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 
