@@ -2,7 +2,8 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Options of the modules that run on a Nova compute host: its nova.conf, cache dir and user.
 
-Its argument spec is plugins/module_utils/host/nova_host_options.py.
+Its argument spec is NOVA_HOST_ARGUMENT_SPEC in plugins/module_utils/host/nova_host_options.py,
+which host_module.HostModule composes into every host module's spec.
 """
 
 
