@@ -1,6 +1,9 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Options of image downloads from Glance to a compute host: speed, patience and TLS."""
+"""Options of image downloads from Glance to a compute host: speed, patience and TLS.
+
+Its argument spec is DOWNLOAD_ARGUMENT_SPEC in plugins/module_utils/host/download_options.py.
+"""
 
 
 class ModuleDocFragment:

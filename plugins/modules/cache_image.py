@@ -36,6 +36,7 @@ description:
     removed at once.
 extends_documentation_fragment:
   - openstack_ops.precache.download
+  - openstack_ops.precache.nova_host
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -132,17 +133,6 @@ options:
       - C([barbican] barbican_endpoint) in the host's C(nova.conf), when set, comes first, as
         it is what nova-compute uses there.
     type: str
-  nova_conf:
-    description:
-      - The host's C(nova.conf) file or files, read in order, later files winning, as
-        oslo.config does.
-      - Default the first of the known locations that exists (see the result's C(nova_conf)).
-    type: list
-    elements: path
-  cache_dir:
-    description:
-      - Use this cache dir instead of the one C(nova.conf) names.
-    type: path
   force_raw:
     description:
       - Whether to convert images to raw. V(auto) does what Nova does, which is to convert
@@ -150,20 +140,6 @@ options:
     type: str
     choices: [auto, 'true', 'false']
     default: auto
-  owner:
-    description:
-      - The user nova-compute runs as, by name or uid (it need not exist in C(/etc/passwd), as
-        Kolla's 42436 does not). The cache work runs as this user and the cached files belong
-        to it.
-      - Default the owner of the cache dir (or of the instances dir when the cache dir does not
-        exist yet). A link there is followed only when root made it, and a root-owned dir is
-        refused, so give the user instead. V(root) is used only when given here.
-    type: str
-  group:
-    description:
-      - The group of O(owner), by name or gid. Default the group of the cache dir, as for
-        O(owner).
-    type: str
   mode:
     description:
       - Permissions of the cached files, as Nova's own base files have them.
@@ -377,22 +353,17 @@ evicted:
   elements: dict
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
-from ansible_collections.openstack_ops.precache.plugins.module_utils._eviction import (
-    Evictor, parse_limits)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheDir, CacheError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
-    GIB, ImageFormatError, QemuImg)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
-    NovaConfError, load_settings)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
-    RunAsError, run_as)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
-    SignatureCheck)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_options import (
+    DOWNLOAD_ARGUMENT_SPEC, DOWNLOAD_REQUIRED_TOGETHER, TRANSFER_OPTIONS, tls_options)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.eviction import (
+    Evictor, parse_limits)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import (
+    HostModule)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
+    SignatureCheck)
 
 IMAGE_SPEC = dict(
     id=dict(type="str", required=True),
@@ -417,11 +388,7 @@ ARGUMENT_SPEC = dict(
     image_endpoint=dict(type="str"),
     auth_token=dict(type="str", no_log=True),
     key_manager_endpoint=dict(type="str", no_log=False),
-    nova_conf=dict(type="list", elements="path"),
-    cache_dir=dict(type="path"),
     force_raw=dict(type="str", choices=["auto", "true", "false"], default="auto"),
-    owner=dict(type="str"),
-    group=dict(type="str"),
     mode=dict(type="raw", default="0644"),
     download_missing=dict(type="bool", default=True),
     lock_timeout=dict(type="int", default=600),
@@ -432,84 +399,64 @@ ARGUMENT_SPEC = dict(
     cache_max_count=dict(type="int"),
     cache_max_percent=dict(type="float"),
     pinned_images=dict(type="list", elements="str", default=[]),
-    rate_limit=dict(type="str"),
-    timeout=dict(type="int", default=60),
-    retries=dict(type="int", default=3),
-    min_rate=dict(type="str", default="64K"),
-    min_rate_time=dict(type="int", default=30),
-    validate_certs=dict(type="bool", default=True),
-    ca_cert=dict(type="path"),
-    client_cert=dict(type="path"),
-    client_key=dict(type="path", no_log=False),
+    **DOWNLOAD_ARGUMENT_SPEC
 )
 
 
-class CacheImageModule:
-    """Argument handling around _cache_image.ImageCacher, run as Nova's user."""
+class CacheImageModule(HostModule):
+    """Argument handling around cache_worker.ImageCacher, run as Nova's user."""
 
-    def __init__(self):
-        self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True,
-                                    required_together=[("client_cert", "client_key")])
+    argument_spec = ARGUMENT_SPEC
+    module_kwargs = dict(required_together=DOWNLOAD_REQUIRED_TOGETHER)
 
     def run(self):
-        params = self.module.params
-        try:
-            # As root, the only thing root does: read nova.conf and who owns the cache.
-            settings = load_settings(params["nova_conf"], params["cache_dir"])
-            uid, gid = _cache_image.resolve_owner(params["owner"], params["group"], settings)
-            rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
-            space = _cache_image.SpacePolicy(parse_size(params["free_space_reserve"]),
-                                             params["space_check"])
-            limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
-                                  params["cache_max_percent"])
-            qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
-                               address_space=settings.images_address_space_limit * GIB)
-            if settings.images_type != "rbd":
-                qemu_img.require()
-            options = dict(space=space, limits=limits, uid=uid, rate_limit=rate_limit,
-                           mode=self._mode())
-            work = run_as(uid, gid, lambda: self._work(settings, qemu_img, **options))
-        except (NovaConfError, CacheError, ImageFormatError, RunAsError, ValueError) as err:
-            self.module.fail_json(msg=str(err))
-        for note in settings.notes + work["notes"]:
-            self.module.warn(note)
-        records, stale = work["records"], work["stale"]
-        downloaded = [r for r in records if r["action"] == _cache_image.DOWNLOADED]
+        params = self.params
+        rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
+        space = cache_worker.SpacePolicy(parse_size(params["free_space_reserve"]),
+                                         params["space_check"])
+        limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
+                              params["cache_max_percent"])
+        if self.layout.uses_cache_dir:
+            self.qemu_img.require()
+        mode = self._mode()
+        return self.run_as_nova(lambda: self._work(space, limits, rate_limit, mode))
+
+    def finish(self, outcome):
+        self.warn(*outcome["notes"])
+        records, stale = outcome["records"], outcome["stale"]
+        downloaded = [r for r in records if r["action"] == cache_worker.DOWNLOADED]
         evicted = [e for r in records for e in r["evicted"]]
         result = dict(
-            changed=bool(downloaded or stale or evicted), cache_dir=settings.cache_dir,
-            nova_conf=settings.as_dict(), images=records, stale_temps_removed=stale,
-            images_type=settings.images_type, glance_store=_cache_image.glance_store(settings),
-            evicted=evicted,
+            changed=bool(downloaded or stale or evicted), images=records,
+            stale_temps_removed=stale, images_type=self.settings.images_type,
+            glance_store=self.layout.glance_store, evicted=evicted,
             diff=dict(before="".join("%s\n" % e["path"] for e in evicted),
                       after="".join("%s\n" % r["path"] for r in downloaded)),
-            **_cache_image.summarize(records))
-        failed = [r["msg"] for r in records if r["action"] == _cache_image.FAILED]
+            **self.common_result(), **cache_worker.summarize(records))
+        failed = [r["msg"] for r in records if r["action"] == cache_worker.FAILED]
         if failed:
             self.module.fail_json(msg="%d of %d images failed: %s" % (
                 len(failed), len(records), "; ".join(failed)), **result)
         self.module.exit_json(**result)
 
-    def _work(self, settings, qemu_img, space, limits, uid, rate_limit, mode):
-        """The cache work, as Nova's user: {records, stale}."""
-        params = self.module.params
+    def _work(self, space, limits, rate_limit, mode):
+        """The cache work, as Nova's user: {records, stale, notes}."""
+        params, settings = self.params, self.settings
         check_mode = self.module.check_mode
-        rbd = settings.images_type == "rbd"
-        tls = dict(timeout=params["timeout"], validate_certs=params["validate_certs"],
-                   ca_cert=params["ca_cert"], client_cert=params["client_cert"],
-                   client_key=params["client_key"])
+        tls = tls_options(params)
         signatures = SignatureCheck(settings, params["key_manager_endpoint"],
                                     params["auth_token"], tls)
-        with CacheDir(settings, uid, create=not (check_mode or rbd)) as cache_dir:
+        create = not check_mode and self.layout.uses_cache_dir
+        with CacheDir(settings, self.uid, create=create) as cache_dir:
             stale = [] if check_mode or cache_dir.fd is None else cache_dir.clean_stale_temps()
-            cacher = _cache_image.ImageCacher(
-                settings, qemu_img, _cache_image.should_convert(params["force_raw"], settings),
+            transfer = {name: params[name] for name in TRANSFER_OPTIONS}
+            cacher = cache_worker.ImageCacher(
+                settings, self.qemu_img, cache_worker.should_convert(params["force_raw"], settings),
                 cache_dir, mode, params["lock_timeout"],
-                dict(rate_limit=rate_limit, retries=params["retries"],
-                     min_rate=params["min_rate"], min_rate_time=params["min_rate_time"], **tls),
+                dict(rate_limit=rate_limit, **transfer, **tls),
                 image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
                 check_mode=check_mode, download_missing=params["download_missing"],
-                evictor=Evictor(cache_dir, qemu_img, limits,
+                evictor=Evictor(cache_dir, self.qemu_img, limits,
                                 [i["id"] for i in params["images"]] + params["pinned_images"])
                 if limits.enabled else None,
                 space=space, allow_unverified=params["allow_unverified"], signatures=signatures)
@@ -517,7 +464,7 @@ class CacheImageModule:
         return {"records": records, "stale": stale, "notes": signatures.notes}
 
     def _mode(self):
-        mode = self.module.params["mode"]
+        mode = self.params["mode"]
         try:
             return mode if isinstance(mode, int) else int(str(mode), 8)
         except ValueError:
@@ -525,7 +472,7 @@ class CacheImageModule:
 
 
 def main():
-    CacheImageModule().run()
+    CacheImageModule()()
 
 
 if __name__ == "__main__":

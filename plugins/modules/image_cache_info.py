@@ -25,6 +25,7 @@ description:
     the free space of the cache dir's filesystem.
   - Reads only.
 extends_documentation_fragment:
+  - openstack_ops.precache.nova_host
   - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
@@ -45,26 +46,6 @@ options:
     type: list
     elements: raw
     default: []
-  nova_conf:
-    description:
-      - The host's C(nova.conf) file or files, read in order, later files winning.
-      - Default the first of the known locations that exists.
-    type: list
-    elements: path
-  cache_dir:
-    description:
-      - Look at this cache dir instead of the one C(nova.conf) names.
-    type: path
-  owner:
-    description:
-      - The user nova-compute runs as, by name or uid. Everything but reading C(nova.conf) runs
-        as this user, as in M(openstack_ops.precache.cache_image). Default the owner of the cache
-        dir (or of the instances dir).
-    type: str
-  group:
-    description:
-      - The group of O(owner), by name or gid. Default the group of the cache dir.
-    type: str
 notes:
   - Instance disks are read as Nova's user, with the format their C(disk.info) records (else our
     own header check finds it). A raw disk, whose first bytes the guest writes, is never handed
@@ -197,60 +178,39 @@ now:
   type: float
 """
 
-from ansible.module_utils.basic import AnsibleModule
-
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_image import (
-    resolve_owner)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import report
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheDir, CacheError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
-    GIB, QemuImg)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
-    NovaConfError, load_settings, rbd_message)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._run_as import (
-    RunAsError, run_as)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
+    report)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import (
+    HostModule)
 
 ARGUMENT_SPEC = dict(
     images=dict(type="list", elements="raw", default=[]),
-    nova_conf=dict(type="list", elements="path"),
-    cache_dir=dict(type="path"),
-    owner=dict(type="str"),
-    group=dict(type="str"),
 )
 
 
-class ImageCacheInfoModule:
-    """Argument handling around _cache_inventory.report."""
+class ImageCacheInfoModule(HostModule):
+    """Argument handling around cache_inventory.report."""
 
-    def __init__(self):
-        self.module = AnsibleModule(argument_spec=ARGUMENT_SPEC, supports_check_mode=True)
+    argument_spec = ARGUMENT_SPEC
+    # Reading what Nova's user cannot read is an error of the report, not a traceback.
+    errors = HostModule.errors + (OSError,)
 
     def run(self):
-        params = self.module.params
-        try:
-            settings = load_settings(params["nova_conf"], params["cache_dir"])
-            uid, gid = resolve_owner(params["owner"], params["group"], settings)
-            qemu_img = QemuImg(self.module.run_command, cpu_time=settings.images_cpu_time_limit,
-                               address_space=settings.images_address_space_limit * GIB)
+        def work():
+            with CacheDir(self.settings, self.uid, create=False) as cache_dir:
+                return report(self.settings, self.qemu_img, cache_dir, self.params["images"])
+        return self.run_as_nova(work)
 
-            def work():
-                with CacheDir(settings, uid, create=False) as cache_dir:
-                    return report(settings, qemu_img, cache_dir, params["images"])
-            result = run_as(uid, gid, work)
-        except (NovaConfError, CacheError, RunAsError, ValueError, OSError) as err:
-            self.module.fail_json(msg=str(err))
-        usage_errors = ["what this instance disk uses is unknown: %s" % error
-                        for error in result["usage_errors"]]
-        for note in settings.notes + [rbd_message(settings)] + usage_errors:
-            if note:
-                self.module.warn(note)
-        self.module.exit_json(changed=False, cache_dir=settings.cache_dir,
-                              nova_conf=settings.as_dict(), **result)
+    def finish(self, outcome):
+        self.warn(self.layout.unsupported(),
+                  *("what this instance disk uses is unknown: %s" % error
+                    for error in outcome["usage_errors"]))
+        self.module.exit_json(changed=False, **self.common_result(), **outcome)
 
 
 def main():
-    ImageCacheInfoModule().run()
+    ImageCacheInfoModule()()
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 #!/usr/bin/env python
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Benchmark of plugins/module_utils/_download.py against curl and a plain Python stream.
+"""Benchmark of plugins/module_utils/host/download.py against curl and a plain Python stream.
 
 Each client downloads the same qcow2 image to the same disk in its own process, run under GNU
 time for the process's peak RSS (wait4's ru_maxrss). Throughput is the image size over the
@@ -10,7 +10,7 @@ not count against the Python clients. The clients:
   curl    curl -o FILE
   plain   one thread reads 1 MiB, hashes it with sha512, writes it: the shape of openstacksdk's
           and Nova's download loops
-  ours    download() from _download.py with sha512 verified, in a process that has imported
+  ours    download() from host/download.py with sha512 verified, in a process that has imported
           ansible.module_utils.basic first when it can (as the module's process has)
   signed  ours, also hashing for an image signature (sha256 beside sha512, as on a host whose
           Nova verifies signatures; the final check of the digest costs microseconds)
@@ -146,7 +146,7 @@ def client_ours(url, out, headers, meta, chunk_size, collections, signature_hash
         baseline = "without ansible-core"
     sys.path.insert(0, collections)
     module = importlib.import_module(
-        "ansible_collections.openstack_ops.precache.plugins.module_utils._download")
+        "ansible_collections.openstack_ops.precache.plugins.module_utils.host.download")
     started = time.monotonic()
     with open(out, "wb") as handle:
         result = module.download(url, handle, headers=headers, size=meta["size"],
@@ -353,7 +353,7 @@ def main():
     parser.add_argument("--url", help="an existing Glance image's data URL")
     parser.add_argument("--token-file", help="a file holding the X-Auth-Token for Glance")
     parser.add_argument("--chunk-size", type=parse_size,
-                        help="chunk size for ours (default: _download.DEFAULT_CHUNK_SIZE)")
+                        help="chunk size for ours (default: download.DEFAULT_CHUNK_SIZE)")
     parser.add_argument("--python", default=sys.executable,
                         help="interpreter of the Python clients (default: this one)")
     parser.add_argument("--serve", help=argparse.SUPPRESS)

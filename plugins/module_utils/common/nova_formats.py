@@ -3,7 +3,7 @@
 """Which images Nova caches, by Glance's disk and container formats: one list for both sides."""
 
 # Glance disk formats whose content Nova's libvirt driver inspects and then boots from a cached
-# base file, and that cache_image inspects the same way (see _image_format.py). Not vhd: qemu
+# base file, and that cache_image inspects the same way (see host/inspector.py). Not vhd: qemu
 # names it vpc, Nova compares the names literally and refuses every VHD image. Not ploop (not
 # inspected; Virtuozzo only). The AMI family (ami, aki, ari), which cache_image caches as Nova
 # does, is left for operators to allow explicitly.

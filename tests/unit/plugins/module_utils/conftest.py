@@ -15,9 +15,12 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import QemuImg
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     load_certificate)
+# Kept importable from here for the tests that used to; new ones import key_manager_doubles.
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.key_manager_doubles import (  # noqa: F401 E501 pylint: disable=unused-import
+    store_certificate)
 
 
 @pytest.fixture(scope="session")
@@ -169,8 +172,3 @@ def barbican():
     yield server
     server.shutdown()
     server.server_close()
-
-
-def store_certificate(server, uuid, pem):
-    server.secrets[uuid] = {"secret_type": "certificate", "content_type": "application/octet-stream",
-                            "payload": pem}

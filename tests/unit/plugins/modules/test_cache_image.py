@@ -11,6 +11,7 @@ import threading
 
 import pytest
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import host_module
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     patch_exits, run_module)
@@ -78,8 +79,8 @@ def test_a_failed_image_fails_the_task_after_the_others_ran(tmp_path, served):
 
 
 def test_without_nova_conf_or_cache_dir_it_says_where_it_looked(tmp_path, served, monkeypatch):
-    monkeypatch.setattr(cache_image, "load_settings", functools.partial(
-        cache_image.load_settings, root=str(tmp_path)))
+    monkeypatch.setattr(host_module, "load_settings", functools.partial(
+        host_module.load_settings, root=str(tmp_path)))
     outcome = run({"images": [served]})
     assert outcome.failed and "nova.conf" in outcome.result["msg"]
 

@@ -17,8 +17,9 @@ import dataclasses
 import os
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inventory
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    cache_inventory as inventory)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
     CacheError, cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes, parse_size)

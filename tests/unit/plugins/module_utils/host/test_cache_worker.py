@@ -9,17 +9,18 @@ import time
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
     image_signature as _image_signature)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheDir, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
     load_settings)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.key_manager_doubles import (
     store_certificate)
 
 MIB = 1024 * 1024
@@ -64,7 +65,7 @@ def cacher(host, qemu, convert=None, check_mode=False, extra_conf="", download_m
             handle.write(extra_conf)
     settings = load_settings(conf)
     convert = settings.force_raw_images if convert is None else convert
-    return _cache_image.ImageCacher(
+    return cache_worker.ImageCacher(
         settings, qemu, convert, CacheDir(settings, os.getuid(), create=not check_mode), 0o644,
         lock_timeout=5, download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
         download_missing=download_missing, **options)
@@ -192,7 +193,7 @@ def test_check_mode_changes_nothing(host, glance, qemu):
 def test_image_without_url_uses_the_endpoint():
     image = {"id": IMAGE_ID}
     for endpoint in ("https://glance:9292", "https://glance:9292/", "https://glance:9292/v2"):
-        assert _cache_image.data_url(image, endpoint) == \
+        assert cache_worker.data_url(image, endpoint) == \
             "https://glance:9292/v2/images/%s/file" % IMAGE_ID
 
 
@@ -200,7 +201,7 @@ def test_summary_uses_novas_meaning():
     records = [{"id": "a", "action": "downloaded"}, {"id": "b", "action": "refreshed"},
                {"id": "c", "action": "failed"}, {"id": "d", "action": "unsupported"},
                {"id": "e", "action": "skipped"}]
-    assert _cache_image.summarize(records) == {
+    assert cache_worker.summarize(records) == {
         "images_cached": ["a", "b"], "images_failed": ["c"], "images_unsupported": ["d"],
         "images_skipped": ["e"]}
 
@@ -252,7 +253,7 @@ def test_conversion_space_comes_from_the_header_when_glance_has_none(host, glanc
                                                                      fits):
     image, raw = publish(glance, "qcow2")
     del image["virtual_size"]
-    image_cacher = cacher(host, qemu, space=_cache_image.SpacePolicy(4 * MIB, check))
+    image_cacher = cacher(host, qemu, space=cache_worker.SpacePolicy(4 * MIB, check))
     # Room for the download and the data, not for the 16 MiB a fully written raw file takes.
     fixed_free_space(image_cacher, 12 * MIB)
     record = image_cacher.cache(image)
@@ -269,8 +270,8 @@ def test_conversion_space_comes_from_the_header_when_glance_has_none(host, glanc
 def test_a_download_stops_at_the_reserve(host, glance, qemu, monkeypatch):
     image, _raw = publish(glance, "raw")
     del image["size"]
-    monkeypatch.setattr(_cache_image, "_SPACE_CHECK_BYTES", MIB)
-    image_cacher = cacher(host, qemu, space=_cache_image.SpacePolicy(4 * MIB))
+    monkeypatch.setattr(cache_worker, "_SPACE_CHECK_BYTES", MIB)
+    image_cacher = cacher(host, qemu, space=cache_worker.SpacePolicy(4 * MIB))
     free = iter([64 * MIB] + [3 * MIB] * 100)
     image_cacher.cache_dir.free_bytes = lambda: next(free)
     record = image_cacher.cache(image)

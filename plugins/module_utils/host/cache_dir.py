@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Nova's image cache on a compute host: file names, Nova's own lock, our temporary files, install.
+"""Nova's image cache dir on a compute host, held open: our temporary files, install, refresh.
 
 Names and locking match nova.virt.libvirt (imagecache.get_cache_fname, utils.synchronized with
 external=True): a base file is `sha1(image_id)`, guarded by a POSIX record lock (fcntl.lockf, as
@@ -17,69 +17,16 @@ before they are read, refreshed or installed.
 
 import errno
 import fcntl
-import hashlib
 import mmap
 import os
-import re
 import secrets
 import stat
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
-    PrecacheError)
-
-TEMP_PREFIX = ".precache-"
-# Temporaries whose image cannot be told from their name (an older release's) go after a day.
-STALE_TEMP_AGE = 86400
-NOVA_LOCK_PREFIX = "nova-"
-LOCK_DIR_NAME = "locks"
-_TEMP_RE = re.compile(r"^\.precache-([0-9a-f]{40})-[0-9a-f]+\.[a-z]+$")
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
-
-
-class CacheError(PrecacheError):
-    """The cache dir, a lock or an install failed; the message says what to do."""
-
-
-def cache_name(image_id):
-    """The base file name Nova uses for an image id."""
-    return hashlib.sha1(image_id.encode("utf-8")).hexdigest()
-
-
-def fd_path(fd):
-    """A path naming the open file itself, for qemu-img (given the descriptor) and open()."""
-    return "/proc/self/fd/%d" % fd
-
-
-def is_temp_name(entry):
-    return entry.startswith(TEMP_PREFIX)
-
-
-def temp_image(entry):
-    """The base file name a temporary of ours belongs to, or None for an older-style name."""
-    match = _TEMP_RE.match(entry)
-    return match.group(1) if match else None
-
-
-def _describe_error(err):
-    if err.errno == errno.ELOOP:
-        return "it is a symbolic link"
-    if err.errno == errno.ENOTDIR:
-        return "it is not a directory"
-    return err.strerror
-
-
-def _describe_entry(name, dir_fd, err):
-    """Why opening `name` without following links failed: O_DIRECTORY says ENOTDIR for a link."""
-    if err.errno == errno.ENOTDIR:
-        try:
-            if stat.S_ISLNK(os.stat(name, dir_fd=dir_fd, follow_symlinks=False).st_mode):
-                return "it is a symbolic link"
-        except OSError:
-            pass
-    return _describe_error(err)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    _DIR_FLAGS, _FILE_FLAGS, LOCK_DIR_NAME, NOVA_LOCK_PREFIX, STALE_TEMP_AGE, TEMP_PREFIX,
+    CacheError, _describe_entry, _describe_error, _same_file, is_temp_name, temp_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_lock import NovaLock
 
 
 def _open_dir(name, dir_fd, uid, create, where):
@@ -349,83 +296,3 @@ class CacheDir:
             if fd is not None:
                 os.close(fd)
                 self.remove(entry)
-
-
-def _same_file(info, other):
-    return info is not None and (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
-
-
-class NovaLock:
-    """Nova's external lock for one base file, in the lock dir open as `dir_fd`.
-
-    The lock file is opened without following a link and created, when missing, by the calling
-    user (Nova's). Once the lock is held, the name must still be that file: Nova's cache manager
-    removes a lock file after the base file, and a lock on the removed inode guards nothing.
-    """
-
-    def __init__(self, dir_fd, entry, timeout, path, poll_interval=0.1):
-        self.dir_fd = dir_fd
-        self.entry = entry
-        self.timeout = timeout
-        self.path = path
-        self.poll_interval = poll_interval
-        self._fd = None
-
-    def _open(self):
-        try:
-            fd = os.open(self.entry, os.O_RDWR | os.O_CREAT | _FILE_FLAGS, 0o644,
-                         dir_fd=self.dir_fd)
-        except OSError as err:
-            raise CacheError("cannot open Nova's lock file %s: %s"
-                             % (self.path, _describe_error(err))) from None
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            os.close(fd)
-            raise CacheError("Nova's lock file %s is not a regular file; left in place"
-                             % self.path)
-        return fd
-
-    def __enter__(self):
-        deadline = time.monotonic() + self.timeout
-        while True:
-            fd = self._open()
-            if self._wait(fd, deadline):
-                try:
-                    current = os.stat(self.entry, dir_fd=self.dir_fd, follow_symlinks=False)
-                except FileNotFoundError:
-                    current = None
-                if _same_file(current, os.fstat(fd)):
-                    self._fd = fd
-                    return self
-            os.close(fd)
-
-    def _wait(self, fd, deadline):
-        while True:
-            try:
-                fcntl.lockf(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                return True
-            except OSError as err:
-                if err.errno not in (errno.EACCES, errno.EAGAIN):
-                    os.close(fd)
-                    raise CacheError("cannot lock %s: %s" % (self.path, err.strerror)) from None
-            if time.monotonic() >= deadline:
-                os.close(fd)
-                raise CacheError(
-                    "Nova's lock %s is held by another process (nova-compute booting from or "
-                    "removing this image?) for more than %ss; try again later or raise "
-                    "lock_timeout" % (self.path, self.timeout))
-            time.sleep(self.poll_interval)
-
-    def __exit__(self, *exc):
-        fcntl.lockf(self._fd, fcntl.LOCK_UN)
-        os.close(self._fd)
-        self._fd = None
-
-
-def check_free_space(free, needed, where, what, reserve=0):
-    """Fail when `needed` more bytes would leave less than `reserve` of `free` bytes."""
-    if needed + reserve > free:
-        raise CacheError(
-            "not enough space in %s for %s: %s needed%s, %s free; free some space or pre-cache "
-            "fewer images" % (where, what, format_bytes(needed),
-                              " plus a reserve of %s (free_space_reserve)" % format_bytes(reserve)
-                              if reserve else "", format_bytes(free)))

@@ -16,17 +16,20 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.format_checks import (
+    check_header)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
     DEFAULT_VMDK_ALLOWED_TYPES,
-    ImageFormatError,
-    QemuImg,
     _check_qemu_info,
-    check_header,
     convert_to_raw,
-    detect_format,
     inspect_image,
+)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
+    ImageFormatError,
+    detect_format,
     qcow2_backing_file,
 )
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import QemuImg
 
 MIB = 1024 * 1024
 SIZE = 2 * MIB

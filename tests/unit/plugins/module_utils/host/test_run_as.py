@@ -6,7 +6,7 @@ import os
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _run_as
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import run_as
 
 needs_root = pytest.mark.skipif(os.geteuid() != 0, reason="dropping privileges needs root")
 # Kolla's nova uid: no passwd entry on the host.
@@ -22,7 +22,7 @@ def identity():
 
 @needs_root
 def test_the_work_runs_with_only_novas_ids_and_no_capabilities():
-    seen = _run_as.run_as(KOLLA_UID, KOLLA_UID, identity)
+    seen = run_as.run_as(KOLLA_UID, KOLLA_UID, identity)
     assert seen == {"uid": [KOLLA_UID] * 3, "gid": [KOLLA_UID] * 3, "groups": [KOLLA_UID],
                     "caps": ["0000000000000000"] * 3, "no_new_privs": "1", "cwd": "/"}
     assert os.geteuid() == 0
@@ -36,31 +36,31 @@ def test_a_root_only_file_is_out_of_reach_of_the_work(tmp_path):
 
     def read():
         return open(str(secret)).read()
-    with pytest.raises(_run_as.RunAsError, match="Permission denied"):
-        _run_as.run_as(KOLLA_UID, KOLLA_UID, read)
+    with pytest.raises(run_as.RunAsError, match="Permission denied"):
+        run_as.run_as(KOLLA_UID, KOLLA_UID, read)
 
 
 @needs_root
 def test_a_child_that_dies_is_an_error():
-    with pytest.raises(_run_as.RunAsError, match="ended without a result.*exit status 3"):
-        _run_as.run_as(KOLLA_UID, KOLLA_UID, lambda: os._exit(3))
+    with pytest.raises(run_as.RunAsError, match="ended without a result.*exit status 3"):
+        run_as.run_as(KOLLA_UID, KOLLA_UID, lambda: os._exit(3))
 
 
 @needs_root
 def test_root_is_never_the_target():
-    with pytest.raises(_run_as.RunAsError, match="refusing to do the cache work as root"):
-        _run_as.run_as(0, 1, identity)
+    with pytest.raises(run_as.RunAsError, match="refusing to do the cache work as root"):
+        run_as.run_as(0, 1, identity)
 
 
 def test_the_same_user_runs_it_in_process():
-    assert _run_as.run_as(os.geteuid(), os.getegid(), os.getpid) == os.getpid()
+    assert run_as.run_as(os.geteuid(), os.getegid(), os.getpid) == os.getpid()
 
 
 @pytest.mark.skipif(os.geteuid() == 0, reason="needs a user other than root")
 def test_another_unprivileged_user_cannot_become_nova():
-    with pytest.raises(_run_as.RunAsError, match="run it as root"):
-        _run_as.run_as(os.geteuid() + 1, os.getegid(), identity)
+    with pytest.raises(run_as.RunAsError, match="run it as root"):
+        run_as.run_as(os.geteuid() + 1, os.getegid(), identity)
 
 
 def test_groups_of_a_user_without_a_passwd_entry():
-    assert _run_as.supplementary_groups(KOLLA_UID, KOLLA_UID) == [KOLLA_UID]
+    assert run_as.supplementary_groups(KOLLA_UID, KOLLA_UID) == [KOLLA_UID]

@@ -5,31 +5,33 @@
 Follows nova.virt.libvirt.driver.cache_image and nova.virt.images.fetch_to_raw: a present base
 file only gets its mtime refreshed; a missing one is downloaded, inspected, converted to raw when
 Nova would, and renamed into place, all under Nova's lock for that file. Every failure is
-confined to its image and leaves no file of ours behind. This runs as Nova's user (see _run_as),
-on a cache dir held open by descriptor (see _image_cache.CacheDir).
+confined to its image and leaves no file of ours behind. This runs as Nova's user (see run_as),
+on a cache dir held open by descriptor (see cache_dir.CacheDir).
 """
 
-import grp
 import io
 import os
-import pwd
-import stat
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_files
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
+    layout_for)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     disk_usage)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError, download)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
-    ImageFormatError, convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
+    convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
+    ImageFormatError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import rbd_message
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import (
+    printable)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     container_format_problem)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
 
 DOWNLOADED, REFRESHED, FAILED, UNSUPPORTED, SKIPPED = (
     "downloaded", "refreshed", "failed", "unsupported", "skipped")
@@ -49,61 +51,11 @@ def data_url(image, image_endpoint):
     if image.get("url"):
         return image["url"]
     if not image_endpoint:
-        raise cache.CacheError("it has no url and no image_endpoint was given")
+        raise cache_files.CacheError("it has no url and no image_endpoint was given")
     endpoint = image_endpoint.rstrip("/")
     if not endpoint.endswith("/v2"):
         endpoint += "/v2"
     return "%s/images/%s/file" % (endpoint, image["id"])
-
-
-def _owner_of(path):
-    """lstat of Nova's directory `path`, following a link only when root made it."""
-    info = os.lstat(path)
-    if stat.S_ISLNK(info.st_mode):
-        if info.st_uid != 0:
-            raise cache.CacheError(
-                "refusing %s: it is a symbolic link made by uid %d, not by root, so Nova's user "
-                "could point it anywhere; set owner and group, or make it a directory"
-                % (path, info.st_uid))
-        info = os.stat(path)
-    if not stat.S_ISDIR(info.st_mode):
-        raise cache.CacheError("refusing %s: it is not a directory" % path)
-    return info
-
-
-def resolve_owner(owner, group, settings):
-    """uid and gid of the user nova-compute runs as: given by name or number, else the owner of
-    Nova's cache dir (or of its instances dir before the cache dir exists).
-
-    Root reads this, so a link planted by Nova's user is not followed; a directory owned by root
-    does not make root Nova's user.
-    """
-    info = None
-    if owner is None or group is None:
-        reference = next((path for path in (settings.cache_dir, settings.instances_path)
-                          if path and os.path.lexists(path)), None)
-        if reference is None:
-            raise cache.CacheError(
-                "neither the cache dir %s nor the instances dir %s exists, so the nova user is "
-                "unknown: is nova-compute installed here? Set owner and group to create it"
-                % (settings.cache_dir, settings.instances_path))
-        info = _owner_of(reference)
-        if info.st_uid == 0 and owner is None:
-            raise cache.CacheError(
-                "%s is owned by root, but nova-compute runs as an unprivileged user and so does "
-                "this module's cache work: give that user with owner and group" % reference)
-    uid = info.st_uid if owner is None else _lookup(owner, pwd.getpwnam, "pw_uid", "user")
-    gid = info.st_gid if group is None else _lookup(group, grp.getgrnam, "gr_gid", "group")
-    return uid, gid
-
-
-def _lookup(name, getter, field, what):
-    if str(name).isdigit():
-        return int(name)
-    try:
-        return getattr(getter(name), field)
-    except KeyError:
-        raise cache.CacheError("%s %s does not exist on this host" % (what, name)) from None
 
 
 def should_convert(force_raw, settings):
@@ -142,7 +94,7 @@ class SpacePolicy:
         def check():
             free = cache_dir.free_bytes()
             if free < self.reserve:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "%s stopped: %s is down to %s free, below the reserve of %s "
                     "(free_space_reserve) kept for the instances on that filesystem"
                     % (what, cache_dir.path, format_bytes(free), format_bytes(self.reserve)))
@@ -189,13 +141,14 @@ class ImageCacher:
         self.evictor = evictor
         self.space = space or SpacePolicy()
         self.allow_unverified = allow_unverified
-        # A _signature_check.SignatureCheck, or None where nothing is verified.
+        # A signature_check.SignatureCheck, or None where nothing is verified.
         self.signatures = signatures
+        self.layout = layout_for(settings)
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
         started = time.monotonic()
-        name = cache.cache_name(image["id"])
+        name = cache_files.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
                   "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [],
@@ -209,20 +162,20 @@ class ImageCacher:
             record.update(action=FAILED, msg="%s: refused, as this host's Nova verifies image "
                                              "signatures ([glance] in nova.conf): %s"
                                              % (label, err))
-        except (cache.CacheError, DownloadError, ImageFormatError, OSError) as err:
+        except (cache_files.CacheError, DownloadError, ImageFormatError, OSError) as err:
             record.update(action=FAILED, msg="%s: %s" % (label, _describe(err)))
         record["seconds"] = round(time.monotonic() - started, 3)
         return record
 
     def _cache(self, image, name, record):
-        unsupported = rbd_message(self.settings)
+        unsupported = self.layout.unsupported()
         if unsupported:
             record.update(action=UNSUPPORTED, path=None, msg=unsupported,
-                          store=self.settings.images_rbd_glance_store_name or None)
+                          store=self.layout.glance_store)
             return
         problem = container_format_problem(image.get("container_format") or "bare")
         if problem:
-            raise cache.CacheError(problem)
+            raise cache_files.CacheError(problem)
         present = self.cache_dir.lstat(name) is not None
         if not self.download_missing and not present:
             record.update(action=SKIPPED, msg=NOT_CACHED)
@@ -253,19 +206,19 @@ class ImageCacher:
         path = record["path"]
         fd = self.cache_dir.open_regular(name)
         if fd is None:
-            raise cache.CacheError("%s vanished while it was checked; run again" % path)
+            raise cache_files.CacheError("%s vanished while it was checked; run again" % path)
         try:
             try:
-                info = inspect_image(cache.fd_path(fd), None, self.qemu_img,
+                info = inspect_image(cache_files.fd_path(fd), None, self.qemu_img,
                                      self.settings.vmdk_allowed_types)
             except ImageFormatError as err:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "the cached file %s is not an image Nova would accept (%s); left in place "
                     "and not refreshed: remove it so that it is downloaded again"
                     % (path, err)) from None
             expected = "raw" if self.convert else image["disk_format"]
             if info["format"] != expected:
-                raise cache.CacheError(
+                raise cache_files.CacheError(
                     "the cached file %s is %s, but Nova expects %s here (force_raw_images is "
                     "%s); left in place and not refreshed: remove it so that it is downloaded "
                     "again" % (path, info["format"], expected, self.convert))
@@ -282,13 +235,14 @@ class ImageCacher:
     def _download(self, image, name, record, verifier):
         if (image.get("size") is None and not (image.get("os_hash_value") or image.get("checksum"))
                 and not self.allow_unverified):
-            raise cache.CacheError(
+            raise cache_files.CacheError(
                 "Glance gives neither a size nor a hash of it, so a cut or altered download "
                 "could not be told from the image: refused; set allow_unverified to cache it "
                 "anyway")
         cache_dir, space = self.cache_dir, self.space
-        cache.check_free_space(cache_dir.free_bytes(), space.before_download(image, self.convert),
-                               cache_dir.path, "this image", space.reserve)
+        cache_files.check_free_space(
+            cache_dir.free_bytes(), space.before_download(image, self.convert), cache_dir.path,
+            "this image", space.reserve)
         if self.evictor:
             # Fail before the download when the limits cannot hold even an empty file.
             self.evictor.preview(name, 0)
@@ -306,17 +260,17 @@ class ImageCacher:
             if verifier:
                 verifier.verify(fetched["signature_digest"])
                 record["signature"] = verifier.describe()
-            source = cache.fd_path(temps[0][1])
+            source = cache_files.fd_path(temps[0][1])
             info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
             if self.convert and info["format"] != "raw":
-                cache.check_free_space(
+                cache_files.check_free_space(
                     cache_dir.free_bytes(), space.for_conversion(info, source, self.qemu_img),
                     cache_dir.path, "its raw conversion (%s of virtual size)"
                     % format_bytes(info["virtual_size"] or 0), space.reserve)
                 temps.append(cache_dir.create_temp(name, "convert"))
                 info = convert_to_raw(
-                    source, cache.fd_path(temps[1][1]), info, self.qemu_img,
+                    source, cache_files.fd_path(temps[1][1]), info, self.qemu_img,
                     "none" if cache_dir.supports_direct_io(name) else "writeback",
                     space.guard(cache_dir, "the raw conversion"))
                 cache_dir.discard(*temps.pop(0))
@@ -355,13 +309,6 @@ def _describe(err):
     if isinstance(err, OSError) and err.filename:
         return "%s: %s" % (err.filename, err.strerror)
     return str(err)
-
-
-def glance_store(settings):
-    """The Glance store an rbd host boots from (its images_rbd_glance_store_name), else None."""
-    if settings.images_type != "rbd":
-        return None
-    return settings.images_rbd_glance_store_name or None
 
 
 def summarize(records):

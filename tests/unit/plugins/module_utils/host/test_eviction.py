@@ -9,13 +9,14 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_image
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _eviction as ev
-from ansible_collections.openstack_ops.precache.plugins.module_utils._cache_inventory import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import eviction as ev
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_inventory import (
     BaseFile, ORIGINAL)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheDir, CacheError, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    CacheError, cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
     load_settings)
 
 MIB = 1024 * 1024
@@ -198,7 +199,7 @@ def test_cache_image_evicts_to_install_and_reports_it(settings, qemu, glance, ch
     cached(settings, 1, mib=2, age_hours=10)
     image = plan_entry(glance, 3, 2)
     evicting = evictor(settings, qemu, pinned=[IDS[3]], max_size="5M")
-    cacher = _cache_image.ImageCacher(
+    cacher = cache_worker.ImageCacher(
         settings, qemu, True, evicting.cache_dir, 0o644, lock_timeout=5,
         download_options={"retries": 0, "timeout": 10}, check_mode=check_mode,
         evictor=evicting)
@@ -215,7 +216,7 @@ def test_cache_image_fails_an_image_that_cannot_fit_before_downloading_it(settin
     cached(settings, 0, age_hours=100)
     image = plan_entry(glance, 3, 1)
     evicting = evictor(settings, qemu, pinned=[IDS[0], IDS[3]], max_count=1)
-    cacher = _cache_image.ImageCacher(
+    cacher = cache_worker.ImageCacher(
         settings, qemu, True, evicting.cache_dir, 0o644, lock_timeout=5,
         download_options={"retries": 0, "timeout": 10}, evictor=evicting)
     record = cacher.cache(image)

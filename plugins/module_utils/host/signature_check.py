@@ -11,7 +11,7 @@ of that before the download starts, so do we.
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError, Verifier, is_key_manager_id, parse_properties, verify_chain)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._key_manager import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.key_manager import (
     KeyManager)
 
 

@@ -24,12 +24,18 @@ import tracemalloc
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _download
-from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_pipeline as buffers)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_rate as speed)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    transfer as attempts)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError,
     download,
 )
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import format_bytes
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
+    format_bytes)
 
 TOKEN = "gAAAAABtest-token-7f3a9c"
 CHUNK = 256 * 1024
@@ -163,7 +169,7 @@ def server():
 def sleeps(monkeypatch):
     """Backoff and rate-limit pauses, recorded instead of slept."""
     recorded = []
-    monkeypatch.setattr(_download, "_sleep", recorded.append)
+    monkeypatch.setattr(speed, "sleep", recorded.append)
     return recorded
 
 
@@ -484,7 +490,7 @@ def test_connection_refused_is_retried_then_reported(tmp_path, sleeps):
 def test_backoff_grows_jittered_and_capped():
     for failures, low, high in ((1, 0.5, 1), (2, 1, 2), (3, 2, 4), (5, 8, 16), (9, 15, 30)):
         for dummy in range(50):
-            assert low <= _download._backoff(failures) <= high
+            assert low <= attempts._backoff(failures) <= high
 
 
 # ---- writing
@@ -560,7 +566,7 @@ class _BlockedFile(_FailingFile):
 
 def test_a_slow_disk_stops_the_reader_at_the_pool_size():
     target = _BlockedFile()
-    pipeline = _download._Pipeline(target, [hashlib.sha512()], 65536, depth=3)
+    pipeline = buffers._Pipeline(target, [hashlib.sha512()], 65536, depth=3)
     try:
         for dummy in range(3):
             pipeline.submit(pipeline.buffer(), 65536)
@@ -577,7 +583,7 @@ def test_a_slow_disk_stops_the_reader_at_the_pool_size():
 
 
 def test_memory_stays_bounded(server, tmp_path, monkeypatch):
-    monkeypatch.setattr(_download, "_BUFFER_MEMORY", 512 * 1024)
+    monkeypatch.setattr(buffers, "_BUFFER_MEMORY", 512 * 1024)
     server.body = os.urandom(32 * 1024 * 1024)
     tracemalloc.start()
     try:
@@ -590,12 +596,12 @@ def test_memory_stays_bounded(server, tmp_path, monkeypatch):
 
 
 def test_buffer_pool_size():
-    pool = _download._Pipeline(_FailingFile(0), [], 1024 * 1024)
+    pool = buffers._Pipeline(_FailingFile(0), [], 1024 * 1024)
     try:
-        assert pool._free.qsize() * 1024 * 1024 == _download._BUFFER_MEMORY
+        assert pool._free.qsize() * 1024 * 1024 == buffers._BUFFER_MEMORY
     finally:
         pool.close()
-    pool = _download._Pipeline(_FailingFile(0), [], _download._BUFFER_MEMORY)
+    pool = buffers._Pipeline(_FailingFile(0), [], buffers._BUFFER_MEMORY)
     try:
         assert pool._free.qsize() == 3  # even big chunks get a pipeline
     finally:
@@ -622,13 +628,13 @@ class _Clock:
 @pytest.fixture
 def clock(monkeypatch):
     virtual = _Clock()
-    monkeypatch.setattr(_download, "_monotonic", virtual.monotonic)
-    monkeypatch.setattr(_download, "_sleep", virtual.sleep)
+    monkeypatch.setattr(speed, "monotonic", virtual.monotonic)
+    monkeypatch.setattr(speed, "sleep", virtual.sleep)
     return virtual
 
 
 def test_token_bucket_delays(clock):
-    limiter = _download._RateLimiter(1000, burst=500)
+    limiter = speed._RateLimiter(1000, burst=500)
     assert limiter.delay(250) == pytest.approx(0.25)  # starts empty
     clock.now += 0.25
     assert limiter.delay(0) == 0
@@ -639,13 +645,13 @@ def test_token_bucket_delays(clock):
 
 def test_rate_limit_keeps_the_long_run_rate(server, tmp_path, clock, monkeypatch):
     sent = []
-    original = _download._RateLimiter.consume
+    original = speed._RateLimiter.consume
 
     def consume(limiter, count):
         original(limiter, count)
         sent.append((clock.now, count))
 
-    monkeypatch.setattr(_download._RateLimiter, "consume", consume)
+    monkeypatch.setattr(speed._RateLimiter, "consume", consume)
     result = _get(server.url, tmp_path / "image", rate_limit="1M", checksum=MD5)
     rate = 1024 * 1024
     assert sum(clock.sleeps) == pytest.approx(len(BODY) / rate)
@@ -660,13 +666,13 @@ def test_rate_limit_keeps_the_long_run_rate(server, tmp_path, clock, monkeypatch
 
 def test_rate_limit_reads_are_small_enough(server, tmp_path, clock, monkeypatch):
     sizes = []
-    original = _download._RateLimiter.consume
+    original = speed._RateLimiter.consume
 
     def consume(limiter, count):
         sizes.append(count)
         original(limiter, count)
 
-    monkeypatch.setattr(_download._RateLimiter, "consume", consume)
+    monkeypatch.setattr(speed._RateLimiter, "consume", consume)
     _get(server.url, tmp_path / "image", rate_limit=100 * 1024)
     assert max(sizes) == 65536  # a floor: tiny reads would cost more than they save
 
@@ -772,9 +778,9 @@ def test_the_same_trickle_fails_with_the_check_on(server, tmp_path):
 @pytest.fixture
 def guard(clock, monkeypatch):
     """A guard whose watchdog never wakes: the test takes its samples, in virtual time."""
-    monkeypatch.setattr(_download, "_GUARD_TICK", 3600)
+    monkeypatch.setattr(speed, "_GUARD_TICK", 3600)
     received = [0]
-    watched = _download._RateGuard(1000, 10)
+    watched = speed._RateGuard(1000, 10)
     watched.start(lambda: received[0])
     yield watched, received
     assert watched.stop() is None

@@ -14,7 +14,7 @@ import socket
 import ssl
 from urllib.parse import urlsplit
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._download import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
     DownloadError, ssl_context)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError, load_certificate)

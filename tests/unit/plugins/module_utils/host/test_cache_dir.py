@@ -11,7 +11,8 @@ import types
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _image_cache as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_files
 
 IMAGE_ID = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
 IMAGE_SHA1 = "8c14d42f39d0714ec59394e3aeb68634f04e9a48"  # printf %s IMAGE_ID | sha1sum
@@ -66,7 +67,7 @@ def hold_lock(path, seconds, unlink=False):
 
 
 def test_cache_name_is_novas_sha1():
-    assert cache.cache_name(IMAGE_ID) == IMAGE_SHA1
+    assert cache_files.cache_name(IMAGE_ID) == IMAGE_SHA1
 
 
 def test_temp_names_are_never_images_to_nova(cache_dir, layout):
@@ -79,7 +80,7 @@ def test_temp_names_are_never_images_to_nova(cache_dir, layout):
     assert len(entries) == 40 and set(os.listdir(layout[1])) == entries
     for entry in entries:
         assert nova_scanner_kind(entry) == "other"
-        assert cache.is_temp_name(entry) and cache.temp_image(entry) == IMAGE_SHA1
+        assert cache_files.is_temp_name(entry) and cache_files.temp_image(entry) == IMAGE_SHA1
         assert not entry.endswith((".part", ".converted"))
         assert os.stat(layout[1] / entry).st_mode & 0o777 == 0o600
 
@@ -110,13 +111,13 @@ def test_a_linked_cache_dir_is_refused_and_its_target_untouched(tmp_path, subdir
     target = tmp_path / "root-only"
     target.mkdir()
     os.symlink(target, settings.cache_dir)
-    with pytest.raises(cache.CacheError, match="refusing .*%s: it is a symbolic link" % subdir):
+    with pytest.raises(cache_files.CacheError, match="refusing .*%s: it is a symbolic link" % subdir):
         cache.CacheDir(settings, os.getuid())
     assert os.listdir(target) == []
 
 
 def test_a_cache_dir_of_another_user_is_refused(layout):
-    with pytest.raises(cache.CacheError, match="owned by uid %d, not by uid 4242" % os.getuid()):
+    with pytest.raises(cache_files.CacheError, match="owned by uid %d, not by uid 4242" % os.getuid()):
         cache.CacheDir(layout[0], 4242)
 
 
@@ -126,7 +127,7 @@ def test_a_linked_lock_dir_is_refused(tmp_path):
     (tmp_path / "elsewhere").mkdir()
     os.symlink(tmp_path / "elsewhere", os.path.join(settings.instances_path, "locks"))
     with cache.CacheDir(settings, os.getuid()) as opened:
-        with pytest.raises(cache.CacheError, match="locks: it is a symbolic link"):
+        with pytest.raises(cache_files.CacheError, match="locks: it is a symbolic link"):
             with opened.lock(IMAGE_SHA1, 1):
                 pytest.fail("locked through a link")
     assert os.listdir(tmp_path / "elsewhere") == []
@@ -136,7 +137,7 @@ def test_lock_waits_for_another_process_then_gives_up(cache_dir, layout):
     path = layout[2] / ("nova-" + IMAGE_SHA1)
     holder = hold_lock(path, 30)
     try:
-        with pytest.raises(cache.CacheError, match="held by another process.*lock_timeout"):
+        with pytest.raises(cache_files.CacheError, match="held by another process.*lock_timeout"):
             with cache_dir.lock(IMAGE_SHA1, 0.3):
                 pytest.fail("took a lock another process holds")
     finally:
@@ -175,7 +176,7 @@ def test_a_planted_lock_link_is_not_followed(cache_dir, layout, tmp_path):
     victim_dir = tmp_path / "root-only"
     victim_dir.mkdir()
     os.symlink(victim_dir / "created-by-us", layout[2] / ("nova-" + IMAGE_SHA1))
-    with pytest.raises(cache.CacheError, match="lock file .*: it is a symbolic link"):
+    with pytest.raises(cache_files.CacheError, match="lock file .*: it is a symbolic link"):
         with cache_dir.lock(IMAGE_SHA1, 1):
             pytest.fail("locked through a link")
     assert os.listdir(victim_dir) == []
@@ -183,7 +184,7 @@ def test_a_planted_lock_link_is_not_followed(cache_dir, layout, tmp_path):
 
 def test_a_planted_lock_fifo_neither_blocks_nor_locks(cache_dir, layout):
     os.mkfifo(layout[2] / ("nova-" + IMAGE_SHA1))
-    with pytest.raises(cache.CacheError, match="not a regular file"):
+    with pytest.raises(cache_files.CacheError, match="not a regular file"):
         with cache_dir.lock(IMAGE_SHA1, 1):
             pytest.fail("locked a FIFO")
 
@@ -205,7 +206,7 @@ def test_a_temporary_swapped_for_a_link_is_not_installed(cache_dir, layout, tmp_
     entry, fd = cache_dir.create_temp(IMAGE_SHA1, "download")
     os.unlink(layout[1] / entry)
     os.symlink(secret, layout[1] / entry)
-    with pytest.raises(cache.CacheError, match="replaced while it was written"):
+    with pytest.raises(cache_files.CacheError, match="replaced while it was written"):
         cache_dir.install(entry, fd, IMAGE_SHA1, 0o644)
     cache_dir.discard(entry, fd)
     assert secret.stat().st_mode & 0o777 == 0o600
@@ -216,9 +217,9 @@ def test_open_regular_refuses_links_and_fifos_without_blocking(cache_dir, layout
     (tmp_path / "target").write_text("x")
     os.symlink(tmp_path / "target", layout[1] / IMAGE_SHA1)
     os.mkfifo(layout[1] / OTHER_SHA1)
-    with pytest.raises(cache.CacheError, match="symbolic link; left in place"):
+    with pytest.raises(cache_files.CacheError, match="symbolic link; left in place"):
         cache_dir.open_regular(IMAGE_SHA1)
-    with pytest.raises(cache.CacheError, match="not a regular file; left in place"):
+    with pytest.raises(cache_files.CacheError, match="not a regular file; left in place"):
         cache_dir.open_regular(OTHER_SHA1)
     assert cache_dir.open_regular("missing") is None
 
@@ -233,7 +234,7 @@ def test_stale_temps_are_those_nobody_holds_and_nothing_else(cache_dir, layout):
     novas = [IMAGE_SHA1, IMAGE_SHA1 + "_10", IMAGE_SHA1 + ".part", "swap_512"]
     for entry in [old_style, young_old_style] + novas:
         (layout[1] / entry).write_bytes(b"x")
-    old = now - cache.STALE_TEMP_AGE - 10
+    old = now - cache_files.STALE_TEMP_AGE - 10
     os.utime(layout[1] / old_style, (old, old))
     (layout[1] / ".precache-a-directory").mkdir()
     holder = hold_lock(layout[2] / ("nova-" + OTHER_SHA1), 30)
@@ -249,11 +250,11 @@ def test_stale_temps_are_those_nobody_holds_and_nothing_else(cache_dir, layout):
 
 
 def test_free_space_check_says_what_and_how_much():
-    cache.check_free_space(10, 1, "/x", "image x")
-    with pytest.raises(cache.CacheError, match=r"not enough space in /x for image x: 1125899906842624 bytes \(1024.0 TiB\) needed, 10 bytes"):
-        cache.check_free_space(10, 1024 ** 5, "/x", "image x")
-    with pytest.raises(cache.CacheError, match=r"8 bytes needed plus a reserve of 4 bytes"):
-        cache.check_free_space(10, 8, "/x", "image x", reserve=4)
+    cache_files.check_free_space(10, 1, "/x", "image x")
+    with pytest.raises(cache_files.CacheError, match=r"not enough space in /x for image x: 1125899906842624 bytes \(1024.0 TiB\) needed, 10 bytes"):
+        cache_files.check_free_space(10, 1024 ** 5, "/x", "image x")
+    with pytest.raises(cache_files.CacheError, match=r"8 bytes needed plus a reserve of 4 bytes"):
+        cache_files.check_free_space(10, 8, "/x", "image x", reserve=4)
 
 
 def test_direct_io_probe_leaves_nothing_behind(cache_dir, layout):

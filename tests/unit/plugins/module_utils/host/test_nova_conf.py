@@ -14,7 +14,13 @@ import socket
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _nova_conf as nc
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import nova_conf as nc
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
+    layout_for)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.deployments import (
+    KOLLA_NOVA_CONF, find_nova_conf)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
 
 FIXTURES = os.path.join(os.path.dirname(__file__), "fixtures", "nova_conf")
 DOCKER_VOLUME = "/var/lib/docker/volumes/nova_compute/_data"
@@ -316,9 +322,9 @@ def test_lists(tmp_path, text, expected):
 def test_rdo_reads_the_dist_file_first(tmp_path):
     root = fake_host(tmp_path, "rdo")
     mkdir(root, "/var/lib/nova/instances")
-    assert nc.find_nova_conf(root) == ("packages", ["/usr/share/nova/nova-dist.conf",
-                                                    "/etc/nova/nova.conf"])
-    settings = nc.load_settings(root=root)
+    assert find_nova_conf(root) == ("packages", ["/usr/share/nova/nova-dist.conf",
+                                                 "/etc/nova/nova.conf"])
+    settings = load_settings(root=root)
     assert settings.flavour == "packages"
     assert settings.state_path == "/var/lib/nova"  # from nova-dist.conf, so no note
     assert settings.notes == []
@@ -337,13 +343,13 @@ def test_ubuntu_reads_nova_compute_conf_and_the_conf_d_dir_in_order(tmp_path):
     put(root, "/etc/nova/nova.conf.d/30-off.conf.bak", "[image_cache]\nmanager_interval = 2\n")
     put(root, "/etc/nova/nova-compute.conf.d/00-last.conf",
         "[image_cache]\nremove_unused_base_images = false\n")
-    flavour, files = nc.find_nova_conf(root)
+    flavour, files = find_nova_conf(root)
     assert flavour == "packages"
     assert files == ["/etc/nova/nova.conf", "/etc/nova/nova-compute.conf",
                      "/etc/nova/nova.conf.d/10-image-cache.conf",
                      "/etc/nova/nova.conf.d/20-expiry.conf",
                      "/etc/nova/nova-compute.conf.d/00-last.conf"]
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.subdirectory_name == "_base_10.0.0.31"
     assert settings.cache_dir == "/var/lib/nova/instances/_base_10.0.0.31"
     assert settings.manager_interval == 600
@@ -353,7 +359,7 @@ def test_ubuntu_reads_nova_compute_conf_and_the_conf_d_dir_in_order(tmp_path):
 
 def test_etc_nova_conf_is_used_when_etc_nova_has_none(tmp_path):
     path = put(tmp_path, "/etc/nova.conf", "[DEFAULT]\nstate_path = /data/nova\n")
-    assert nc.find_nova_conf(str(tmp_path)) == ("packages", [path])
+    assert find_nova_conf(str(tmp_path)) == ("packages", [path])
 
 
 def test_openstack_ansible_links_etc_nova_into_a_venv(tmp_path):
@@ -362,8 +368,8 @@ def test_openstack_ansible_links_etc_nova_into_a_venv(tmp_path):
     os.symlink(os.path.join(root, "openstack/venvs/nova-31.1.0/etc/nova"),
                os.path.join(root, "etc/nova"))
     mkdir(root, "/var/lib/nova/instances")
-    assert nc.find_nova_conf(root) == ("openstack-ansible", ["/etc/nova/nova.conf"])
-    settings = nc.load_settings(root=root)
+    assert find_nova_conf(root) == ("openstack-ansible", ["/etc/nova/nova.conf"])
+    settings = load_settings(root=root)
     assert settings.flavour == "openstack-ansible"
     assert settings.notes == ["/etc/nova/nova.conf links to "
                               "/openstack/venvs/nova-31.1.0/etc/nova/nova.conf"]
@@ -377,7 +383,7 @@ def test_kolla_maps_the_nova_compute_volume_to_the_host(tmp_path, volume):
     root = fake_host(tmp_path, "kolla")
     mkdir(root, volume + "/instances")
     put(root, "/etc/nova/nova.conf", "[DEFAULT]\ninstances_path = /stale/from/packages\n")
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.flavour == "kolla"
     assert settings.nova_conf == ["/etc/kolla/nova-compute/nova.conf"]
     assert settings.nova_instances_path == "/var/lib/nova/instances"
@@ -393,7 +399,7 @@ def test_kolla_with_both_volumes_uses_dockers_and_says_so(tmp_path):
     root = fake_host(tmp_path, "kolla")
     mkdir(root, DOCKER_VOLUME + "/instances")
     mkdir(root, PODMAN_VOLUME + "/instances")
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.cache_dir == DOCKER_VOLUME + "/instances/_base"
     assert settings.notes == ["both %s and %s exist; used docker's" % (DOCKER_VOLUME,
                                                                        PODMAN_VOLUME)]
@@ -402,7 +408,7 @@ def test_kolla_with_both_volumes_uses_dockers_and_says_so(tmp_path):
 def test_kolla_with_var_lib_nova_bind_mounted(tmp_path):
     root = fake_host(tmp_path, "kolla")
     mkdir(root, "/var/lib/nova/instances")
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.cache_dir == "/var/lib/nova/instances/_base"
     assert "is bind-mounted from the host" in settings.notes[0]
 
@@ -410,15 +416,15 @@ def test_kolla_with_var_lib_nova_bind_mounted(tmp_path):
 def test_kolla_without_its_volume_fails(tmp_path):
     root = fake_host(tmp_path, "kolla")
     with pytest.raises(nc.NovaConfError) as error:
-        nc.load_settings(root=root)
+        load_settings(root=root)
     assert DOCKER_VOLUME in str(error.value) and PODMAN_VOLUME in str(error.value)
     assert "cache_dir:" in str(error.value)
 
 
 def test_kolla_paths_outside_var_lib_nova_are_assumed_mounted_at_the_same_path(tmp_path):
     root = fake_host(tmp_path)
-    put(root, nc.KOLLA_NOVA_CONF, "[DEFAULT]\ninstances_path = /srv/instances\n")
-    settings = nc.load_settings(root=root)
+    put(root, KOLLA_NOVA_CONF, "[DEFAULT]\ninstances_path = /srv/instances\n")
+    settings = load_settings(root=root)
     assert settings.cache_dir == "/srv/instances/_base"
     assert any(note.startswith("/srv/instances is outside /var/lib/nova, the directory the kolla "
                                "container mounts") for note in settings.notes)
@@ -428,7 +434,7 @@ def test_tripleo_bind_mounts_var_lib_nova(tmp_path):
     root = fake_host(tmp_path, "tripleo")
     put(root, "/etc/nova/nova.conf", "[DEFAULT]\ninstances_path = /stale\n")
     mkdir(root, "/var/lib/nova/instances")
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.flavour == "tripleo"
     assert settings.nova_conf == [TRIPLEO_CONF]
     assert settings.cache_dir == "/var/lib/nova/instances/_base"
@@ -441,23 +447,23 @@ def test_tripleo_reads_the_files_beside_its_nova_conf(tmp_path):
     root = fake_host(tmp_path, "tripleo")
     base = "/var/lib/config-data/puppet-generated/nova_libvirt/etc/nova/"
     put(root, base + "nova.conf.d/50-cache.conf", "[image_cache]\nsubdirectory_name = _c\n")
-    assert nc.find_nova_conf(root) == ("tripleo", [TRIPLEO_CONF,
-                                                   base + "nova.conf.d/50-cache.conf"])
+    assert find_nova_conf(root) == ("tripleo", [TRIPLEO_CONF,
+                                                base + "nova.conf.d/50-cache.conf"])
 
 
 def test_kolla_comes_before_tripleo_before_etc_nova(tmp_path):
     root = fake_host(tmp_path, "tripleo", "ubuntu")
-    assert nc.find_nova_conf(root)[0] == "tripleo"
+    assert find_nova_conf(root)[0] == "tripleo"
     fake_host(tmp_path, "kolla")
-    assert nc.find_nova_conf(root)[0] == "kolla"
+    assert find_nova_conf(root)[0] == "kolla"
 
 
 def test_nothing_found_says_where_it_looked_and_what_to_do(tmp_path):
     put(tmp_path, "/usr/share/nova/nova-dist.conf", "[DEFAULT]\nstate_path = /var/lib/nova\n")
     with pytest.raises(nc.NovaConfError) as error:
-        nc.load_settings(root=str(tmp_path))
+        load_settings(root=str(tmp_path))
     message = str(error.value)
-    for place in (nc.KOLLA_NOVA_CONF, TRIPLEO_CONF, "/etc/nova/nova.conf", "nova_conf:",
+    for place in (KOLLA_NOVA_CONF, TRIPLEO_CONF, "/etc/nova/nova.conf", "nova_conf:",
                   "cache_dir:"):
         assert place in message
 
@@ -467,7 +473,7 @@ def test_nothing_found_says_where_it_looked_and_what_to_do(tmp_path):
 def test_given_files_are_read_in_order_and_alone(tmp_path):
     root = fake_host(tmp_path, "rdo")
     extra = put(root, "/root/override.conf", "[image_cache]\nsubdirectory_name = _given\n")
-    settings = nc.load_settings(nova_conf=["/etc/nova/nova.conf", extra], root=root)
+    settings = load_settings(nova_conf=["/etc/nova/nova.conf", extra], root=root)
     assert settings.nova_conf == ["/etc/nova/nova.conf", extra]
     assert settings.flavour == "packages"
     assert settings.cache_dir == "/var/lib/nova/instances/_given"
@@ -478,31 +484,31 @@ def test_given_files_are_read_in_order_and_alone(tmp_path):
 def test_a_given_kolla_file_is_mapped_like_a_found_one(tmp_path):
     root = fake_host(tmp_path, "kolla")
     mkdir(root, PODMAN_VOLUME)
-    settings = nc.load_settings(nova_conf=nc.KOLLA_NOVA_CONF, root=root)
+    settings = load_settings(nova_conf=KOLLA_NOVA_CONF, root=root)
     assert settings.flavour == "kolla"
     assert settings.cache_dir == PODMAN_VOLUME + "/instances/_base"
 
 
 def test_a_given_file_elsewhere_is_custom_and_not_mapped(tmp_path):
     path = put(tmp_path, "/opt/nova/nova.conf", "[DEFAULT]\ninstances_path = /var/lib/nova/i\n")
-    settings = nc.load_settings(nova_conf=path, root=str(tmp_path))
+    settings = load_settings(nova_conf=path, root=str(tmp_path))
     assert settings.flavour == "custom"
     assert settings.cache_dir == "/var/lib/nova/i/_base"
 
 
 def test_a_missing_given_file_fails(tmp_path):
     with pytest.raises(nc.NovaConfError, match="nova_conf: /etc/nova/nope.conf does not exist"):
-        nc.load_settings(nova_conf=["/etc/nova/nope.conf"], root=str(tmp_path))
+        load_settings(nova_conf=["/etc/nova/nope.conf"], root=str(tmp_path))
 
 
 def test_cache_dir_replaces_the_dir_but_settings_come_from_nova_conf(tmp_path):
     root = fake_host(tmp_path, "rdo")
     mkdir(root, "/var/lib/nova/instances")
-    settings = nc.load_settings(cache_dir="/var/lib/nova/instances/_base", root=root)
+    settings = load_settings(cache_dir="/var/lib/nova/instances/_base", root=root)
     assert settings.cache_dir == "/var/lib/nova/instances/_base"
     assert settings.force_raw_images is False
     assert settings.notes == []
-    settings = nc.load_settings(cache_dir="/mnt/cache", root=root)
+    settings = load_settings(cache_dir="/mnt/cache", root=root)
     assert settings.cache_dir == "/mnt/cache"
     assert settings.lock_dir == "/var/lib/nova/instances/locks"
     assert settings.notes == ["cache_dir /mnt/cache is not the cache dir nova-compute uses "
@@ -511,7 +517,7 @@ def test_cache_dir_replaces_the_dir_but_settings_come_from_nova_conf(tmp_path):
 
 def test_cache_dir_without_nova_conf_uses_novas_defaults(tmp_path):
     mkdir(tmp_path, "/srv/nova/instances")
-    settings = nc.load_settings(cache_dir="/srv/nova/instances/_base/", root=str(tmp_path))
+    settings = load_settings(cache_dir="/srv/nova/instances/_base/", root=str(tmp_path))
     assert settings.nova_conf == []
     assert settings.flavour is None
     assert settings.cache_dir == "/srv/nova/instances/_base/"
@@ -524,7 +530,7 @@ def test_cache_dir_without_nova_conf_uses_novas_defaults(tmp_path):
 
 def test_cache_dir_when_the_kolla_volume_is_missing(tmp_path):
     root = fake_host(tmp_path, "kolla")
-    settings = nc.load_settings(cache_dir="/data/nova/instances/_base", root=root)
+    settings = load_settings(cache_dir="/data/nova/instances/_base", root=root)
     assert settings.lock_dir == "/data/nova/instances/locks"
     assert any("assumed the instances dir is /data/nova/instances" in note
                for note in settings.notes)
@@ -532,14 +538,14 @@ def test_cache_dir_when_the_kolla_volume_is_missing(tmp_path):
 
 def test_a_missing_instances_dir_is_noted(tmp_path):
     root = fake_host(tmp_path, "rdo")
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert settings.notes == ["the instances dir /var/lib/nova/instances does not exist on "
                               "this host"]
 
 
 def test_an_absolute_subdirectory_name_is_joined_as_nova_joins_it(tmp_path):
     path = put(tmp_path, "/etc/nova/nova.conf", "[image_cache]\nsubdirectory_name = /cache\n")
-    assert nc.load_settings(nova_conf=path, root=str(tmp_path)).cache_dir == "/cache"
+    assert load_settings(nova_conf=path, root=str(tmp_path)).cache_dir == "/cache"
 
 
 # --- the test bed's hosts (tests/testbed/bed/sshhosts.py) -------------------------------------
@@ -560,7 +566,7 @@ virt_type = kvm
 @pytest.mark.parametrize("flavour, nova_conf, instances, extra, cache", [
     ("packages", "/etc/nova/nova.conf", "/var/lib/nova/instances", "",
      "/var/lib/nova/instances/_base"),
-    ("kolla", nc.KOLLA_NOVA_CONF, DOCKER_VOLUME + "/instances", "",
+    ("kolla", KOLLA_NOVA_CONF, DOCKER_VOLUME + "/instances", "",
      DOCKER_VOLUME + "/instances/_base"),
     ("packages", "/etc/nova/nova.conf", "/var/lib/nova/instances",
      "\n[image_cache]\nsubdirectory_name = _base_$my_ip\n",
@@ -574,7 +580,7 @@ def test_testbed_hosts(tmp_path, flavour, nova_conf, instances, extra, cache):
     put(root, nova_conf, TESTBED_CONF.format(name="compute3", address="127.0.0.13",
                                              flavour=flavour, extra=extra))
     mkdir(root, instances)
-    settings = nc.load_settings(root=root)
+    settings = load_settings(root=root)
     assert (settings.flavour, settings.nova_conf) == (flavour, [nova_conf])
     assert settings.cache_dir == cache
     assert settings.lock_dir == instances + "/locks"
@@ -586,7 +592,7 @@ def test_testbed_hosts(tmp_path, flavour, nova_conf, instances, extra, cache):
 
 def test_as_dict_is_the_module_result(tmp_path):
     root = fake_host(tmp_path, "tripleo")
-    result = nc.load_settings(root=root).as_dict()
+    result = load_settings(root=root).as_dict()
     assert json.loads(json.dumps(result)) == result
     assert result["cache_dir"] == "/var/lib/nova/instances/_base"
     assert result["manager_interval"] == 2400
@@ -600,15 +606,15 @@ def test_as_dict_is_the_module_result(tmp_path):
 def test_rbd_hosts_get_a_pointer_to_the_multistore_path(tmp_path):
     root = fake_host(tmp_path, "kolla")
     mkdir(root, DOCKER_VOLUME)
-    assert nc.rbd_message(nc.load_settings(root=root)) is None
-    with open(os.path.join(root, nc.KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
+    assert layout_for(load_settings(root=root)).unsupported() is None
+    with open(os.path.join(root, KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
         conf.write("\n[libvirt]\nimages_type = rbd\nimages_rbd_pool = vms\n")
-    message = nc.rbd_message(nc.load_settings(root=root))
+    message = layout_for(load_settings(root=root)).unsupported()
     assert message.startswith("this host uses [libvirt] images_type = rbd "
                               "(/etc/kolla/nova-compute/nova.conf)")
     assert "images_rbd_glance_store_name is not set" in message
     assert "openstack_ops.precache.image_store_copy" in message
-    with open(os.path.join(root, nc.KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
+    with open(os.path.join(root, KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
         conf.write("images_rbd_glance_store_name = ceph-az1\n")
-    message = nc.rbd_message(nc.load_settings(root=root))
+    message = layout_for(load_settings(root=root)).unsupported()
     assert "Glance store 'ceph-az1' ([libvirt] images_rbd_glance_store_name)" in message

@@ -4,14 +4,14 @@ import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._key_manager import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.key_manager import (
     KeyManager)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
     load_settings)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._signature_check import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.conftest import (
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.key_manager_doubles import (
     store_certificate)
 
 CERT = "11111111-2222-4333-8444-555555555555"

@@ -9,10 +9,12 @@ import sys
 
 import pytest
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils import _cache_inventory as inv
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
-    CacheDir, cache_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._nova_conf import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    cache_inventory as inv)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
     load_settings)
 
 MIB = 1024 * 1024

@@ -19,9 +19,9 @@ import re
 import stat
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_cache import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
     CacheError, cache_name, fd_path, is_temp_name)
-from ansible_collections.openstack_ops.precache.plugins.module_utils._image_format import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     ImageFormatError, detect_format, qcow2_backing_file)
 
 ORIGINAL, RESIZED = "original", "resized"
