@@ -18,9 +18,6 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     load_certificate)
-# Kept importable from here for the tests that used to; new ones import key_manager_doubles.
-from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.key_manager_doubles import (  # noqa: F401 E501 pylint: disable=unused-import
-    store_certificate)
 
 
 @pytest.fixture(scope="session")
