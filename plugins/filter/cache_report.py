@@ -23,16 +23,9 @@ description:
     HTML. The result is marked unsafe, so that nothing in it is ever templated.'
 
 positional: _input, hostvars
+extends_documentation_fragment:
+  - openstack_ops.precache.registered_results
 options:
-  _input:
-    description: The hosts, such as C(ansible_play_hosts_all).
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: Ansible's C(hostvars).
-    type: dict
-    required: true
   images:
     description: Images as ids or records with C(id) and C(name) (what C(validate_images)
       returns in C(images)), to name the images and, with O(only_images), to choose them.

@@ -21,16 +21,9 @@ description:
     instead, unless O(fail_on_selected). Without O(selection) every image counts as named.'
   - The result is marked unsafe, so that no name or message in it is ever templated.
 positional: _input, hostvars
+extends_documentation_fragment:
+  - openstack_ops.precache.registered_results
 options:
-  _input:
-    description: The hosts, such as C(ansible_play_hosts_all).
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: Ansible's C(hostvars).
-    type: dict
-    required: true
   images:
     description: The download plan (what C(validate_images) returns in C(images)), or image ids.
     type: list

@@ -34,7 +34,6 @@ description:
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
   - openstack_ops.precache.attributes
-  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     details: With O(mode=request), checks the aggregate, the images and the microversion,

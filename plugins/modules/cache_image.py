@@ -37,19 +37,15 @@ description:
 extends_documentation_fragment:
   - openstack_ops.precache.download
   - openstack_ops.precache.nova_host
-  - ansible.builtin.action_common_attributes
+  - openstack_ops.precache.attributes
 attributes:
   check_mode:
-    support: full
     details: Reports which images would be downloaded, refreshed or evicted and changes
       nothing. The images that would be evicted are chosen with Glance's size of the new image
       as its size on disk, which is known only after a download.
   diff_mode:
     support: full
     details: Shows the base files that would appear in the cache, and those evicted.
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:

@@ -26,16 +26,10 @@ description:
   - Reads only.
 extends_documentation_fragment:
   - openstack_ops.precache.nova_host
-  - ansible.builtin.action_common_attributes
+  - openstack_ops.precache.attributes
 attributes:
   check_mode:
-    support: full
     details: The module changes nothing and reports the same in check mode.
-  diff_mode:
-    support: none
-  platform:
-    support: full
-    platforms: posix
 options:
   images:
     description:

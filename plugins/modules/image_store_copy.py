@@ -32,7 +32,6 @@ description:
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
   - openstack_ops.precache.attributes
-  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     details: Reports the copies it would start as V(copied), with a message saying so, and

@@ -35,7 +35,6 @@ description:
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
   - openstack_ops.precache.attributes
-  - ansible.builtin.action_common_attributes
 attributes:
   check_mode:
     details: The module changes nothing; check mode returns the same plan and token.
