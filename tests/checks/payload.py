@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/env python
 """What each module of the collection ships: the collection's module_utils in its AnsiballZ payload.
 
 AnsiballZ takes a module and, recursively, every module_utils file it imports (and the packages
