@@ -1,6 +1,7 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Fixtures shared by the module_utils tests: qemu-img run as the modules run it, a Glance."""
+"""Fixtures shared by the module_utils tests: qemu-img run as the modules run it, a Glance,
+images to inspect, a virtual clock for downloads, an opened cache dir."""
 
 import base64
 import functools
@@ -15,9 +16,19 @@ import pytest
 from ansible.module_utils import basic
 from ansible.module_utils.testing import patch_module_args
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
+    download_rate as speed)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.qemu_img import QemuImg
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     load_certificate)
+
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.cache_dir_doubles import (
+    settings_for)
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.download_doubles import (
+    _Clock)
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.image_corpus import (
+    convert, write_raw)
 
 
 @pytest.fixture(scope="session")
@@ -169,3 +180,42 @@ def barbican():
     yield server
     server.shutdown()
     server.server_close()
+
+
+# Images for the inspection tests (host/image_corpus.py).
+
+@pytest.fixture
+def raw(tmp_path):
+    return write_raw(tmp_path / 'disk.raw')
+
+
+@pytest.fixture
+def qcow2(tmp_path, raw):
+    return convert(tmp_path, raw, 'qcow2', 'disk.qcow2')
+
+
+# The download tests' virtual time (host/download_doubles.py).
+
+@pytest.fixture
+def clock(monkeypatch):
+    virtual = _Clock()
+    monkeypatch.setattr(speed, "monotonic", virtual.monotonic)
+    monkeypatch.setattr(speed, "sleep", virtual.sleep)
+    return virtual
+
+
+# A cache dir of an instances dir with _base and locks (host/cache_dir_doubles.py).
+
+@pytest.fixture
+def layout(tmp_path):
+    """(settings, cache dir path, lock dir path) of an instances dir with _base and locks."""
+    settings = settings_for(tmp_path)
+    os.makedirs(os.path.join(settings.instances_path, "locks"))
+    os.mkdir(settings.cache_dir)
+    return settings, tmp_path / "instances" / "_base", tmp_path / "instances" / "locks"
+
+
+@pytest.fixture
+def cache_dir(layout):
+    with cache.CacheDir(layout[0], os.getuid()) as opened:
+        yield opened

@@ -1,32 +1,23 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Nova's cache names, Nova's lock against a second process, our temp files and installs,
-and a tree whose links, FIFOs and swapped files were planted by Nova's user."""
+"""Nova's image cache dir held open: our temp files and installs, and a tree whose links,
+FIFOs and swapped files were planted by Nova's user.
+
+The `layout` and `cache_dir` fixtures are the conftest's (see cache_dir_doubles).
+"""
 
 import os
-import subprocess
-import sys
 import time
-import types
 
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_dir as cache
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_files
 
-IMAGE_ID = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
-IMAGE_SHA1 = "8c14d42f39d0714ec59394e3aeb68634f04e9a48"  # printf %s IMAGE_ID | sha1sum
-OTHER_SHA1 = "0" * 40
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.cache_dir_doubles import (
+    IMAGE_SHA1, hold_lock, settings_for)
 
-HOLD_LOCK = """
-import fcntl, os, sys, time
-handle = open(sys.argv[1], "a")
-fcntl.lockf(handle, fcntl.LOCK_EX)
-print("locked", flush=True)
-time.sleep(float(sys.argv[2]))
-if len(sys.argv) > 3:
-    os.unlink(sys.argv[1])  # as Nova's cache manager removes a lock file after its base file
-"""
+OTHER_SHA1 = "0" * 40
 
 
 def nova_scanner_kind(entry):
@@ -36,38 +27,6 @@ def nova_scanner_kind(entry):
     if len(entry) > 42 and entry[40] == "_":
         return "resized"
     return "other"
-
-
-def settings_for(tmp_path, subdir="_base"):
-    instances = tmp_path / "instances"
-    return types.SimpleNamespace(instances_path=str(instances),
-                                 cache_dir=str(instances / subdir))
-
-
-@pytest.fixture
-def layout(tmp_path):
-    """(settings, cache dir path, lock dir path) of an instances dir with _base and locks."""
-    settings = settings_for(tmp_path)
-    os.makedirs(os.path.join(settings.instances_path, "locks"))
-    os.mkdir(settings.cache_dir)
-    return settings, tmp_path / "instances" / "_base", tmp_path / "instances" / "locks"
-
-
-@pytest.fixture
-def cache_dir(layout):
-    with cache.CacheDir(layout[0], os.getuid()) as opened:
-        yield opened
-
-
-def hold_lock(path, seconds, unlink=False):
-    proc = subprocess.Popen([sys.executable, "-c", HOLD_LOCK, str(path), str(seconds)]
-                            + (["unlink"] if unlink else []), stdout=subprocess.PIPE, text=True)
-    assert proc.stdout.readline().strip() == "locked"
-    return proc
-
-
-def test_cache_name_is_novas_sha1():
-    assert cache_files.cache_name(IMAGE_ID) == IMAGE_SHA1
 
 
 def test_temp_names_are_never_images_to_nova(cache_dir, layout):
@@ -133,62 +92,6 @@ def test_a_linked_lock_dir_is_refused(tmp_path):
     assert os.listdir(tmp_path / "elsewhere") == []
 
 
-def test_lock_waits_for_another_process_then_gives_up(cache_dir, layout):
-    path = layout[2] / ("nova-" + IMAGE_SHA1)
-    holder = hold_lock(path, 30)
-    try:
-        with pytest.raises(cache_files.CacheError, match="held by another process.*lock_timeout"):
-            with cache_dir.lock(IMAGE_SHA1, 0.3):
-                pytest.fail("took a lock another process holds")
-    finally:
-        holder.kill()
-        holder.wait()
-    with cache_dir.lock(IMAGE_SHA1, 5):
-        probe = subprocess.run(
-            [sys.executable, "-c",
-             "import fcntl, sys; fcntl.lockf(open(sys.argv[1], 'a'), fcntl.LOCK_EX | fcntl.LOCK_NB)",
-             str(path)], capture_output=True, text=True, check=False)
-        assert probe.returncode != 0 and "Resource temporarily unavailable" in probe.stderr
-
-
-def test_lock_file_is_made_as_nova_makes_it(cache_dir, layout):
-    with cache_dir.lock(IMAGE_SHA1, 1):
-        pass
-    info = os.stat(layout[2] / ("nova-" + IMAGE_SHA1))
-    assert info.st_uid == os.getuid() and info.st_mode & 0o777 == 0o644 & ~_umask()
-
-
-def _umask():
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
-
-
-def test_a_lock_removed_while_waiting_is_taken_again_on_the_new_file(cache_dir, layout):
-    path = layout[2] / ("nova-" + IMAGE_SHA1)
-    holder = hold_lock(path, 0.5, unlink=True)
-    with cache_dir.lock(IMAGE_SHA1, 30) as held:
-        assert os.fstat(held._fd).st_ino == os.stat(path).st_ino
-    holder.wait()
-
-
-def test_a_planted_lock_link_is_not_followed(cache_dir, layout, tmp_path):
-    victim_dir = tmp_path / "root-only"
-    victim_dir.mkdir()
-    os.symlink(victim_dir / "created-by-us", layout[2] / ("nova-" + IMAGE_SHA1))
-    with pytest.raises(cache_files.CacheError, match="lock file .*: it is a symbolic link"):
-        with cache_dir.lock(IMAGE_SHA1, 1):
-            pytest.fail("locked through a link")
-    assert os.listdir(victim_dir) == []
-
-
-def test_a_planted_lock_fifo_neither_blocks_nor_locks(cache_dir, layout):
-    os.mkfifo(layout[2] / ("nova-" + IMAGE_SHA1))
-    with pytest.raises(cache_files.CacheError, match="not a regular file"):
-        with cache_dir.lock(IMAGE_SHA1, 1):
-            pytest.fail("locked a FIFO")
-
-
 def test_install_is_durable_moded_and_atomic(cache_dir, layout):
     entry, fd = cache_dir.create_temp(IMAGE_SHA1, "download")
     os.write(fd, b"image data")
@@ -247,14 +150,6 @@ def test_stale_temps_are_those_nobody_holds_and_nothing_else(cache_dir, layout):
     assert sorted(os.listdir(layout[1])) == sorted(
         [held_entry, young_old_style, ".precache-a-directory"] + novas)
     assert cache_dir.clean_stale_temps(only=OTHER_SHA1) == [held_entry]
-
-
-def test_free_space_check_says_what_and_how_much():
-    cache_files.check_free_space(10, 1, "/x", "image x")
-    with pytest.raises(cache_files.CacheError, match=r"not enough space in /x for image x: 1125899906842624 bytes \(1024.0 TiB\) needed, 10 bytes"):
-        cache_files.check_free_space(10, 1024 ** 5, "/x", "image x")
-    with pytest.raises(cache_files.CacheError, match=r"8 bytes needed plus a reserve of 4 bytes"):
-        cache_files.check_free_space(10, 8, "/x", "image x", reserve=4)
 
 
 def test_direct_io_probe_leaves_nothing_behind(cache_dir, layout):

@@ -2,14 +2,22 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """The cache layout is chosen once from images_type: rbd, or base files in the cache dir."""
 
+import os
 import types
 
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_layout import (
     layout_for)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.deployments import (
+    KOLLA_NOVA_CONF)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_options import (
     IMAGES_TYPES)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
+    load_settings)
+
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.nova_conf_hosts import (
+    DOCKER_VOLUME, fake_host, mkdir)
 
 
 def settings(images_type, store=""):
@@ -29,3 +37,22 @@ def test_rbd_names_its_store_and_says_why_nothing_is_cached():
     assert not layout.uses_cache_dir and layout.glance_store == "edge-1-ceph"
     assert "(/etc/nova/nova.conf)" in layout.unsupported()
     assert layout_for(settings("rbd")).glance_store is None
+
+
+# --- on a fake host (see nova_conf_hosts) ------------------------------------------------------
+
+def test_rbd_hosts_get_a_pointer_to_the_multistore_path(tmp_path):
+    root = fake_host(tmp_path, "kolla")
+    mkdir(root, DOCKER_VOLUME)
+    assert layout_for(load_settings(root=root)).unsupported() is None
+    with open(os.path.join(root, KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
+        conf.write("\n[libvirt]\nimages_type = rbd\nimages_rbd_pool = vms\n")
+    message = layout_for(load_settings(root=root)).unsupported()
+    assert message.startswith("this host uses [libvirt] images_type = rbd "
+                              "(/etc/kolla/nova-compute/nova.conf)")
+    assert "images_rbd_glance_store_name is not set" in message
+    assert "openstack_ops.precache.image_store_copy" in message
+    with open(os.path.join(root, KOLLA_NOVA_CONF.lstrip("/")), "a", encoding="utf-8") as conf:
+        conf.write("images_rbd_glance_store_name = ceph-az1\n")
+    message = layout_for(load_settings(root=root)).unsupported()
+    assert "Glance store 'ceph-az1' ([libvirt] images_rbd_glance_store_name)" in message

@@ -28,8 +28,6 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host import
     download_pipeline as buffers)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
     download_rate as speed)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
-    transfer as attempts)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download import (
     DownloadError,
     download,
@@ -37,10 +35,11 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.downlo
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes)
 
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.download_doubles import (
+    BODY, _FailingFile)
+
 TOKEN = "gAAAAABtest-token-7f3a9c"
 CHUNK = 256 * 1024
-# Not a multiple of the chunk size, so the last read is a short one.
-BODY = os.urandom(3 * 1024 * 1024 + 12345)
 SHA512 = hashlib.sha512(BODY).hexdigest()
 MD5 = hashlib.md5(BODY).hexdigest()
 
@@ -487,35 +486,7 @@ def test_connection_refused_is_retried_then_reported(tmp_path, sleeps):
     assert len(sleeps) == 2
 
 
-def test_backoff_grows_jittered_and_capped():
-    for failures, low, high in ((1, 0.5, 1), (2, 1, 2), (3, 2, 4), (5, 8, 16), (9, 15, 30)):
-        for dummy in range(50):
-            assert low <= attempts._backoff(failures) <= high
-
-
 # ---- writing
-
-class _FailingFile:
-    """A file whose disk fills up after `room` bytes."""
-
-    def __init__(self, room):
-        self.room = room
-        self.data = bytearray()
-
-    def write(self, data):
-        if len(self.data) + len(data) > self.room:
-            raise OSError(28, "No space left on device")
-        self.data += data
-        return len(data)
-
-    def seek(self, offset, whence=0):
-        return len(self.data) if whence == 2 else offset
-
-    def truncate(self):
-        del self.data[:]
-
-    def flush(self):
-        pass
 
 
 def test_write_error_fails_without_retry(server):
@@ -554,34 +525,6 @@ def test_short_writes_are_completed(server):
     assert bytes(target.data) == BODY
 
 
-class _BlockedFile(_FailingFile):
-    def __init__(self):
-        super().__init__(len(BODY))
-        self.release = threading.Event()
-
-    def write(self, data):
-        self.release.wait(10)
-        return super().write(data)
-
-
-def test_a_slow_disk_stops_the_reader_at_the_pool_size():
-    target = _BlockedFile()
-    pipeline = buffers._Pipeline(target, [hashlib.sha512()], 65536, depth=3)
-    try:
-        for dummy in range(3):
-            pipeline.submit(pipeline.buffer(), 65536)
-        waiter = threading.Thread(target=pipeline.buffer, daemon=True)
-        waiter.start()
-        waiter.join(0.3)
-        assert waiter.is_alive()  # all three buffers wait for the disk: no fourth one
-        target.release.set()
-        waiter.join(10)
-        assert not waiter.is_alive()
-    finally:
-        target.release.set()
-        pipeline.close()
-
-
 def test_memory_stays_bounded(server, tmp_path, monkeypatch):
     monkeypatch.setattr(buffers, "_BUFFER_MEMORY", 512 * 1024)
     server.body = os.urandom(32 * 1024 * 1024)
@@ -595,52 +538,7 @@ def test_memory_stays_bounded(server, tmp_path, monkeypatch):
     assert peak < 2 * 1024 * 1024  # 8 buffers of 64 KiB, and no copy of a 32 MiB body
 
 
-def test_buffer_pool_size():
-    pool = buffers._Pipeline(_FailingFile(0), [], 1024 * 1024)
-    try:
-        assert pool._free.qsize() * 1024 * 1024 == buffers._BUFFER_MEMORY
-    finally:
-        pool.close()
-    pool = buffers._Pipeline(_FailingFile(0), [], buffers._BUFFER_MEMORY)
-    try:
-        assert pool._free.qsize() == 3  # even big chunks get a pipeline
-    finally:
-        pool.close()
-
-
 # ---- rate limit
-
-class _Clock:
-    """Virtual time: it moves only when the code under test sleeps."""
-
-    def __init__(self):
-        self.now = 1000.0
-        self.sleeps = []
-
-    def monotonic(self):
-        return self.now
-
-    def sleep(self, seconds):
-        self.sleeps.append(seconds)
-        self.now += seconds
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    virtual = _Clock()
-    monkeypatch.setattr(speed, "monotonic", virtual.monotonic)
-    monkeypatch.setattr(speed, "sleep", virtual.sleep)
-    return virtual
-
-
-def test_token_bucket_delays(clock):
-    limiter = speed._RateLimiter(1000, burst=500)
-    assert limiter.delay(250) == pytest.approx(0.25)  # starts empty
-    clock.now += 0.25
-    assert limiter.delay(0) == 0
-    clock.now += 10  # idle: the bucket refills, but only up to the burst
-    assert limiter.delay(500) == 0
-    assert limiter.delay(1000) == pytest.approx(1.0)
 
 
 def test_rate_limit_keeps_the_long_run_rate(server, tmp_path, clock, monkeypatch):
@@ -773,54 +671,6 @@ def test_the_same_trickle_fails_with_the_check_on(server, tmp_path):
     with pytest.raises(DownloadError, match="was too slow"):
         _get(server.url, tmp_path / "image", timeout=3, retries=0, min_rate="1K",
              min_rate_time=0.2)
-
-
-@pytest.fixture
-def guard(clock, monkeypatch):
-    """A guard whose watchdog never wakes: the test takes its samples, in virtual time."""
-    monkeypatch.setattr(speed, "_GUARD_TICK", 3600)
-    received = [0]
-    watched = speed._RateGuard(1000, 10)
-    watched.start(lambda: received[0])
-    yield watched, received
-    assert watched.stop() is None
-
-
-def test_the_window_slides(guard, clock):
-    watched, received = guard
-    for dummy in range(9):
-        clock.now += 1
-        received[0] += 2000  # a fast start ...
-        assert watched.check() is None
-    for dummy in range(5):
-        clock.now += 1
-        assert watched.check() is None  # ... is still in the window
-    clock.now += 1
-    received[0] += 1
-    assert watched.check() == ("8001 bytes (7.8 KiB) in the last 10.0 s (800.1 bytes/s), below "
-                               "min_rate 1000.0 bytes/s over min_rate_time 10 s")
-
-
-def test_no_judgement_before_a_whole_window(guard, clock):
-    watched, received = guard
-    clock.now += 9.9
-    assert watched.check() is None
-    clock.now += 0.1
-    assert watched.check().startswith("0 bytes in the last 10.0 s (0.0 bytes/s)")
-
-
-def test_the_rate_limiters_pauses_do_not_count(guard, clock):
-    watched, received = guard
-    received[0] = 5000
-    clock.now += 5
-    with watched.paused():
-        clock.now += 3600
-        assert watched.check() is None
-    clock.now += 4.9
-    assert watched.check() is None
-    received[0] += 4999
-    clock.now += 0.1
-    assert watched.check().startswith("9999 bytes")
 
 
 # ---- arguments and secrets
