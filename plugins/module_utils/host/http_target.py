@@ -6,6 +6,9 @@ Header values (the X-Auth-Token) and the URL's query string and user info never 
 error message: every error names the URL as _safe_url shows it.
 """
 
+# Loaded now: socket looks host names up through this codec, and the download runs as Nova's
+# user, who may not be able to read this interpreter's library (say, a venv in root's home).
+import encodings.idna  # noqa: F401 pylint: disable=unused-import
 import http.client
 import re
 import socket
