@@ -24,8 +24,8 @@ import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
-    _DIR_FLAGS, _FILE_FLAGS, LOCK_DIR_NAME, NOVA_LOCK_PREFIX, STALE_TEMP_AGE, TEMP_PREFIX,
-    CacheError, _describe_entry, _describe_error, _same_file, is_temp_name, temp_image)
+    DIR_FLAGS, FILE_FLAGS, LOCK_DIR_NAME, NOVA_LOCK_PREFIX, STALE_TEMP_AGE, TEMP_PREFIX,
+    CacheError, _describe_entry, describe_error, same_file, is_temp_name, temp_image)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_lock import NovaLock
 
 
@@ -36,7 +36,7 @@ def _open_dir(name, dir_fd, uid, create, where):
     missing otherwise. Refuses anything but a directory owned by `uid`.
     """
     try:
-        fd = os.open(name, _DIR_FLAGS, dir_fd=dir_fd)
+        fd = os.open(name, DIR_FLAGS, dir_fd=dir_fd)
     except FileNotFoundError:
         if not create:
             return None
@@ -155,12 +155,12 @@ class CacheDir:
         Never follows a link and never blocks on a FIFO; anything but a regular file is an error.
         """
         try:
-            fd = os.open(entry, os.O_RDONLY | _FILE_FLAGS, dir_fd=self.fd)
+            fd = os.open(entry, os.O_RDONLY | FILE_FLAGS, dir_fd=self.fd)
         except FileNotFoundError:
             return None
         except OSError as err:
             raise CacheError("%s: %s; left in place"
-                             % (self.file_path(entry), _describe_error(err))) from None
+                             % (self.file_path(entry), describe_error(err))) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise CacheError("%s exists but is not a regular file; left in place"
@@ -170,7 +170,7 @@ class CacheDir:
     def create_temp(self, name, purpose):
         """A new temporary file of ours for base file `name`: (entry, descriptor open rw)."""
         entry = "%s%s-%s.%s" % (TEMP_PREFIX, name, secrets.token_hex(4), purpose)
-        fd = os.open(entry, os.O_RDWR | os.O_CREAT | os.O_EXCL | _FILE_FLAGS, 0o600,
+        fd = os.open(entry, os.O_RDWR | os.O_CREAT | os.O_EXCL | FILE_FLAGS, 0o600,
                      dir_fd=self.fd)
         return entry, fd
 
@@ -184,7 +184,7 @@ class CacheDir:
     def discard(self, entry, fd):
         """Close and remove temporary `entry` of ours (open as `fd`), if it is still that file."""
         try:
-            if _same_file(self.lstat(entry), os.fstat(fd)):
+            if same_file(self.lstat(entry), os.fstat(fd)):
                 self.remove(entry)
         finally:
             os.close(fd)
@@ -198,12 +198,12 @@ class CacheDir:
         os.fsync(fd)
         os.fchmod(fd, mode)
         ours = os.fstat(fd)
-        if not _same_file(self.lstat(entry), ours):
+        if not same_file(self.lstat(entry), ours):
             raise CacheError("our temporary file %s was replaced while it was written; nothing "
                              "was installed" % self.file_path(entry))
         os.rename(entry, name, src_dir_fd=self.fd, dst_dir_fd=self.fd)
         os.fsync(self.fd)
-        if not _same_file(self.lstat(name), ours):
+        if not same_file(self.lstat(name), ours):
             raise CacheError("%s was replaced right after it was installed; check who writes "
                              "into the cache dir" % self.file_path(name))
 
@@ -236,7 +236,7 @@ class CacheDir:
         if lock_fd is None:
             return True
         try:
-            fd = os.open(NOVA_LOCK_PREFIX + name, os.O_RDWR | _FILE_FLAGS, dir_fd=lock_fd)
+            fd = os.open(NOVA_LOCK_PREFIX + name, os.O_RDWR | FILE_FLAGS, dir_fd=lock_fd)
         except FileNotFoundError:
             return True
         except OSError:
@@ -283,7 +283,7 @@ class CacheDir:
         fd = None
         try:
             buffer.write(b"\0" * 4096)
-            fd = os.open(entry, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_DIRECT | _FILE_FLAGS,
+            fd = os.open(entry, os.O_CREAT | os.O_EXCL | os.O_WRONLY | os.O_DIRECT | FILE_FLAGS,
                          0o600, dir_fd=self.fd)
             os.write(fd, buffer)
             return True

@@ -26,8 +26,8 @@ STALE_TEMP_AGE = 86400
 NOVA_LOCK_PREFIX = "nova-"
 LOCK_DIR_NAME = "locks"
 _TEMP_RE = re.compile(r"^\.precache-([0-9a-f]{40})-[0-9a-f]+\.[a-z]+$")
-_DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
-_FILE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
+DIR_FLAGS = os.O_RDONLY | os.O_DIRECTORY | os.O_NOFOLLOW | os.O_CLOEXEC
+FILE_FLAGS = os.O_NOFOLLOW | os.O_NONBLOCK | os.O_CLOEXEC
 
 
 class CacheError(PrecacheError):
@@ -54,7 +54,7 @@ def temp_image(entry):
     return match.group(1) if match else None
 
 
-def _describe_error(err):
+def describe_error(err):
     if err.errno == errno.ELOOP:
         return "it is a symbolic link"
     if err.errno == errno.ENOTDIR:
@@ -70,10 +70,10 @@ def _describe_entry(name, dir_fd, err):
                 return "it is a symbolic link"
         except OSError:
             pass
-    return _describe_error(err)
+    return describe_error(err)
 
 
-def _same_file(info, other):
+def same_file(info, other):
     return info is not None and (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
 
 

@@ -18,16 +18,16 @@ import hashlib
 import re
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_pipeline import (
-    _Pipeline)
+    Pipeline)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import (
     format_bytes)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
     download_rate as speed)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_rate import (
-    DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_TIME, _RateGuard, _RateLimiter, _format_rate, _rate_option)
+    DEFAULT_MIN_RATE, DEFAULT_MIN_RATE_TIME, RateGuard, RateLimiter, _format_rate, _rate_option)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
-    DownloadError, _Target, ssl_context)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.transfer import _Transfer
+    DownloadError, Target, ssl_context)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.transfer import Transfer
 
 
 # Measured on 2 cores (tests/perf/README.md): many 1 MiB buffers ride out the stalls of page
@@ -63,11 +63,11 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     checked: a body cut short by a closed connection would go unnoticed), and
     ``signature_digest``: the raw digest of ``signature_hash``, or None without one.
     """
-    target = _Target(url, headers, timeout,
-                     ssl_context(url, validate_certs, ca_cert, client_cert, client_key))
+    target = Target(url, headers, timeout,
+                    ssl_context(url, validate_certs, ca_cert, client_cert, client_key))
     algo, expected_digest, hasher = _verifier(hash_algo, hash_value, checksum)
     rate = _rate_option("rate_limit", rate_limit)
-    guard = _RateGuard(_rate_option("min_rate", min_rate), min_rate_time)
+    guard = RateGuard(_rate_option("min_rate", min_rate), min_rate_time)
     if rate and rate < guard.rate:
         raise DownloadError("rate_limit %s/s is below min_rate %s/s, so every transfer would "
                             "fail as too slow; raise rate_limit or lower min_rate"
@@ -78,7 +78,7 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     limiter = None
     if rate:
         read_size = max(_MIN_READ_SIZE, min(chunk_size, rate // _RATE_READS_PER_SECOND))
-        limiter = _RateLimiter(rate, burst=read_size)
+        limiter = RateLimiter(rate, burst=read_size)
 
     started = speed.monotonic()
     if fileobj.seek(0, 2):
@@ -86,8 +86,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         fileobj.seek(0)
         fileobj.truncate()
     hashers = [h for h in (hasher, signature_hash) if h is not None]
-    transfer = _Transfer(target, size, _Pipeline(fileobj, hashers, chunk_size), read_size,
-                         limiter, guard)
+    transfer = Transfer(target, size, Pipeline(fileobj, hashers, chunk_size), read_size,
+                        limiter, guard)
     try:
         transfer.run(retries)
         transfer.pipeline.drain()

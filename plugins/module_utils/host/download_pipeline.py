@@ -19,7 +19,7 @@ _BUFFER_MEMORY = 16 * 1024 * 1024
 _MIN_BUFFERS = 3
 
 
-class _Pipeline:
+class Pipeline:
     """Hash and write chunks in threads behind the reader, over a fixed pool of buffers.
 
     The reader takes a free buffer, fills it and submits it; each hasher, in its own thread,

@@ -31,7 +31,7 @@ monotonic = time.monotonic
 sleep = time.sleep
 
 
-class _TooSlow(DownloadError):
+class TooSlow(DownloadError):
     """An attempt fell below the minimum rate: retried, but it never counts as progress."""
 
     def __init__(self, msg):
@@ -56,7 +56,7 @@ def _format_rate(rate):
     return "%.1f %s" % (value, unit)
 
 
-class _RateLimiter:
+class RateLimiter:
     """Token bucket: a long-run rate of ``rate`` bytes/s with bursts of at most ``burst``."""
 
     def __init__(self, rate, burst):
@@ -78,7 +78,7 @@ class _RateLimiter:
             sleep(wait)
 
 
-class _RateGuard:
+class RateGuard:
     """The minimum rate, as curl's --speed-limit/--speed-time: an attempt fails when the bytes
     it received over any ``window`` seconds, counted from its request, fall below ``rate`` a
     second.

@@ -51,7 +51,7 @@ def ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
     return context
 
 
-class _Target:
+class Target:
     """Where and how to ask: connection settings and the secrets kept out of every message.
 
     The secrets are the header values (the token), the URL's query string (a Swift temp URL's

@@ -14,7 +14,7 @@ import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
-    _FILE_FLAGS, CacheError, _describe_error, _same_file)
+    FILE_FLAGS, CacheError, describe_error, same_file)
 
 
 class NovaLock:
@@ -35,11 +35,11 @@ class NovaLock:
 
     def _open(self):
         try:
-            fd = os.open(self.entry, os.O_RDWR | os.O_CREAT | _FILE_FLAGS, 0o644,
+            fd = os.open(self.entry, os.O_RDWR | os.O_CREAT | FILE_FLAGS, 0o644,
                          dir_fd=self.dir_fd)
         except OSError as err:
             raise CacheError("cannot open Nova's lock file %s: %s"
-                             % (self.path, _describe_error(err))) from None
+                             % (self.path, describe_error(err))) from None
         if not stat.S_ISREG(os.fstat(fd).st_mode):
             os.close(fd)
             raise CacheError("Nova's lock file %s is not a regular file; left in place"
@@ -55,7 +55,7 @@ class NovaLock:
                     current = os.stat(self.entry, dir_fd=self.dir_fd, follow_symlinks=False)
                 except FileNotFoundError:
                     current = None
-                if _same_file(current, os.fstat(fd)):
+                if same_file(current, os.fstat(fd)):
                     self._fd = fd
                     return self
             os.close(fd)

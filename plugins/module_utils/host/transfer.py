@@ -17,7 +17,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.size
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
     download_rate as speed)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_rate import (
-    _TooSlow)
+    TooSlow)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
     DownloadError, _body_excerpt)
 
@@ -30,7 +30,7 @@ _CONTENT_RANGE_RE = re.compile(r"^\s*bytes\s+(\d+)-(\d+)/(\d+|\*)\s*$", re.IGNOR
 _SSL_TRANSIENT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 
 
-class _Transfer:
+class Transfer:
     """One download across attempts: where it stands, and how each attempt moves it on."""
 
     def __init__(self, target, size, pipeline, read_size, limiter, guard):
@@ -58,7 +58,7 @@ class _Transfer:
                 error = exc
             except (OSError, http.client.HTTPException) as exc:
                 error = self._classify(exc)
-            too_slow = isinstance(error, _TooSlow)
+            too_slow = isinstance(error, TooSlow)
             error = DownloadError(self.target.redact(str(error)), error.retryable)
             if not error.retryable:
                 raise error
@@ -103,9 +103,9 @@ class _Transfer:
     def _raise_if_too_slow(self):
         too_slow = self.guard.stop()
         if too_slow is not None:
-            raise _TooSlow("reading %s at %s was too slow: %s; lower min_rate (0 turns the "
-                           "check off) or raise min_rate_time if the link to Glance is this slow"
-                           % (self.target.url, format_bytes(self.offset), too_slow))
+            raise TooSlow("reading %s at %s was too slow: %s; lower min_rate (0 turns the "
+                          "check off) or raise min_rate_time if the link to Glance is this slow"
+                          % (self.target.url, format_bytes(self.offset), too_slow))
 
     def _exchange(self):
         conn = self.target.connect(self.guard)

@@ -543,13 +543,13 @@ def test_memory_stays_bounded(server, tmp_path, monkeypatch):
 
 def test_rate_limit_keeps_the_long_run_rate(server, tmp_path, clock, monkeypatch):
     sent = []
-    original = speed._RateLimiter.consume
+    original = speed.RateLimiter.consume
 
     def consume(limiter, count):
         original(limiter, count)
         sent.append((clock.now, count))
 
-    monkeypatch.setattr(speed._RateLimiter, "consume", consume)
+    monkeypatch.setattr(speed.RateLimiter, "consume", consume)
     result = _get(server.url, tmp_path / "image", rate_limit="1M", checksum=MD5)
     rate = 1024 * 1024
     assert sum(clock.sleeps) == pytest.approx(len(BODY) / rate)
@@ -564,13 +564,13 @@ def test_rate_limit_keeps_the_long_run_rate(server, tmp_path, clock, monkeypatch
 
 def test_rate_limit_reads_are_small_enough(server, tmp_path, clock, monkeypatch):
     sizes = []
-    original = speed._RateLimiter.consume
+    original = speed.RateLimiter.consume
 
     def consume(limiter, count):
         sizes.append(count)
         original(limiter, count)
 
-    monkeypatch.setattr(speed._RateLimiter, "consume", consume)
+    monkeypatch.setattr(speed.RateLimiter, "consume", consume)
     _get(server.url, tmp_path / "image", rate_limit=100 * 1024)
     assert max(sizes) == 65536  # a floor: tiny reads would cost more than they save
 

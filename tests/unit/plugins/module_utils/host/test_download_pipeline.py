@@ -23,7 +23,7 @@ class _BlockedFile(_FailingFile):
 
 def test_a_slow_disk_stops_the_reader_at_the_pool_size():
     target = _BlockedFile()
-    pipeline = buffers._Pipeline(target, [hashlib.sha512()], 65536, depth=3)
+    pipeline = buffers.Pipeline(target, [hashlib.sha512()], 65536, depth=3)
     try:
         for dummy in range(3):
             pipeline.submit(pipeline.buffer(), 65536)
@@ -40,12 +40,12 @@ def test_a_slow_disk_stops_the_reader_at_the_pool_size():
 
 
 def test_buffer_pool_size():
-    pool = buffers._Pipeline(_FailingFile(0), [], 1024 * 1024)
+    pool = buffers.Pipeline(_FailingFile(0), [], 1024 * 1024)
     try:
         assert pool._free.qsize() * 1024 * 1024 == buffers._BUFFER_MEMORY
     finally:
         pool.close()
-    pool = buffers._Pipeline(_FailingFile(0), [], buffers._BUFFER_MEMORY)
+    pool = buffers.Pipeline(_FailingFile(0), [], buffers._BUFFER_MEMORY)
     try:
         assert pool._free.qsize() == 3  # even big chunks get a pipeline
     finally:

@@ -13,7 +13,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host import
 # ---- rate limit
 
 def test_token_bucket_delays(clock):
-    limiter = speed._RateLimiter(1000, burst=500)
+    limiter = speed.RateLimiter(1000, burst=500)
     assert limiter.delay(250) == pytest.approx(0.25)  # starts empty
     clock.now += 0.25
     assert limiter.delay(0) == 0
@@ -29,7 +29,7 @@ def guard(clock, monkeypatch):
     """A guard whose watchdog never wakes: the test takes its samples, in virtual time."""
     monkeypatch.setattr(speed, "_GUARD_TICK", 3600)
     received = [0]
-    watched = speed._RateGuard(1000, 10)
+    watched = speed.RateGuard(1000, 10)
     watched.start(lambda: received[0])
     yield watched, received
     assert watched.stop() is None
