@@ -30,9 +30,10 @@ description:
     and reports all their images failed; the module reports them in RV(hosts_skipped), not as
     failures. A host that is disabled but up is cached.
   - Nova's conductor reports a host only when its C(cache_images) call to that host returns;
-    a call that times out (C([DEFAULT] long_rpc_timeout), 1800 s by default) or fails, for
-    example because nova-compute restarted, leaves the host unreported, and the run still
-    ends. After the end, such a host is failed, with all the images asked for, and listed in
+    a call that fails or times out (after C([DEFAULT] rpc_response_timeout) without a
+    heartbeat from a nova-compute that is stopped or hangs, or after C(long_rpc_timeout) in
+    all), for example because nova-compute restarted, leaves the host unreported, and the run
+    still ends. After the end, such a host is failed, with all the images asked for, and listed in
     RV(hosts_unreported).
   - Nova before 27.5.0, 28.3.0 and 29.0.0 may refuse several distinct images in one request
     as C(Duplicate images in request) (Launchpad bug 2034702). On exactly that refusal, the

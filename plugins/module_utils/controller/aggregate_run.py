@@ -23,8 +23,9 @@ def _data(payload):
 
 
 NO_RESULT = ("Nova sent no result for this host: nova-conductor's cache_images call to its "
-             "nova-compute timed out ([DEFAULT] long_rpc_timeout, 1800 s by default) or failed, "
-             "for example because nova-compute restarted; the nova-conductor log says which")
+             "nova-compute failed or timed out, for example because nova-compute restarted or "
+             "hangs (after [DEFAULT] rpc_response_timeout, 60 s by default, without a heartbeat "
+             "from it, or long_rpc_timeout, 1800 s, in all); the nova-conductor log says which")
 
 
 def _merged(first, second):
