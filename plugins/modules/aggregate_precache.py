@@ -29,8 +29,19 @@ description:
   - Nova skips the hosts whose compute service is down (forced down, or no longer reporting)
     and reports all their images failed; the module reports them in RV(hosts_skipped), not as
     failures. A host that is disabled but up is cached.
-  - The module fails when an image failed on a host that was up, or when the run did not end
-    within O(timeout); the result then holds what was received.
+  - Nova's conductor reports a host only when its C(cache_images) call to that host returns;
+    a call that fails or times out (after C([DEFAULT] rpc_response_timeout) without a
+    heartbeat from a nova-compute that is stopped or hangs, or after C(long_rpc_timeout) in
+    all), for example because nova-compute restarted, leaves the host unreported, and the run
+    still ends. After the end, such a host is failed, with all the images asked for, and listed in
+    RV(hosts_unreported).
+  - Nova before 27.5.0, 28.3.0 and 29.0.0 may refuse several distinct images in one request
+    as C(Duplicate images in request) (Launchpad bug 2034702). On exactly that refusal, the
+    module warns once and asks for one image per request, each followed to its end before
+    the next; see O(request_mode).
+  - The module fails when an image failed on a host that was up, when a host was not
+    reported, or when the run did not end within O(timeout); the result then holds what was
+    received.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
   - openstack_ops.precache.attributes
@@ -82,10 +93,21 @@ options:
     description: The topic of Nova's versioned notifications, its C([notifications] versioned_notifications_topics).
     type: str
     default: versioned_notifications
+  request_mode:
+    description:
+      - V(auto) asks for all O(images) in one request and, only when Nova refuses them with
+        its bug 2034702 (C(Duplicate images in request), Nova before 27.5.0, 28.3.0 and
+        29.0.0), asks again with one image per request.
+      - V(per_image) always makes one request per image, for clouds known to have that bug.
+        With O(transport_url), each request is made when the run of the previous one has
+        ended; without it, one right after the other, so that Nova runs them at the same time.
+    type: str
+    choices: [auto, per_image]
+    default: auto
   timeout:
     description:
       - Seconds to follow the run, from the request (or, with O(mode=watch), from the start of
-        the module) to the end notification.
+        the module) to the end notification; with several requests, to the end of the last.
     type: int
     default: 1800
 notes:
@@ -164,9 +186,12 @@ complete:
   type: bool
 hosts:
   description:
-    - Per host that reported, in the order it reported, Nova's C(index) and C(total), the ids
-      of the images cached (downloaded or there already) and failed, seconds since the start,
-      and C(status) V(ok), V(failed) or V(skipped).
+    - Per host, in the order it reported, Nova's C(index) and C(total), the ids of the images
+      cached (downloaded or there already) and failed, seconds since the start, and C(status)
+      V(ok), V(failed) or V(skipped). With several requests, the images of all of them, and
+      the host's last report.
+    - A host Nova sent no result for comes after the others, failed, with all the images
+      asked for, C(index) null and a C(msg) saying so.
   returned: always
   type: dict
   sample:
@@ -178,15 +203,28 @@ hosts_skipped:
   type: list
   elements: str
 hosts_failed:
-  description: Hosts where an image failed.
+  description: Hosts where an image failed, and the hosts Nova sent no result for.
+  returned: always
+  type: list
+  elements: str
+hosts_unreported:
+  description:
+    - Hosts of the aggregate that Nova did not report by the end of the run (their
+      C(cache_images) call timed out or failed); they are in RV(hosts_failed) too.
   returned: always
   type: list
   elements: str
 hosts_pending:
-  description: Hosts of the aggregate that did not report before the end or the timeout.
+  description: Hosts of the aggregate that had not reported when O(timeout) ran out.
   returned: always
   type: list
   elements: str
+requests:
+  description: The image ids of each request Nova accepted, in order.
+  returned: O(mode=request)
+  type: list
+  elements: list
+  sample: [[a26887c6-c47b-4654-abb5-dfadf7d3f803], [4d8c7e2a-51b3-4f7e-9a43-0d5d1c1f6a0b]]
 image_failures:
   description: Per image id, on how many hosts that were up it failed.
   returned: always
@@ -212,7 +250,7 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.nova_formats import (
     DEFAULT_DISK_FORMATS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
-    image_plan, image_selection, nova_precache, notification_watch)
+    aggregate_run, image_plan, image_selection, nova_precache, notification_watch)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     OpenStackError, OpenStackModule)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
@@ -229,6 +267,7 @@ class AggregatePrecacheModule(OpenStackModule):
         transport_url=dict(type="str", no_log=True),
         exchange=dict(type="str", default="nova"),
         topic=dict(type="str", default="versioned_notifications"),
+        request_mode=dict(type="str", choices=["auto", "per_image"], default="auto"),
         timeout=dict(type="int", default=1800),
     )
     module_kwargs = dict(supports_check_mode=True,
@@ -275,13 +314,13 @@ class AggregatePrecacheModule(OpenStackModule):
         down = nova_precache.down_hosts(compute, aggregate["hosts"])
         result = dict(aggregate=aggregate, microversion=microversion,
                       images=[dict(id=image["id"], name=image["name"]) for image in plan])
-        run = notification_watch.AggregateRun(aggregate["id"], down)
+        run = aggregate_run.AggregateRun(aggregate["id"], down)
         if self.module.check_mode:
             result.update(self._outcome(run, followed=False, requested=False))
             result.update(changed=True, hosts_skipped=down)
             return result
         if not self.params["transport_url"]:
-            nova_precache.request_precache(compute, aggregate, image_ids)
+            result["requests"] = self._requests(aggregate, image_ids)
             message = ("Nova accepted the pre-cache request; without transport_url nothing "
                        "can be followed: neither its progress nor when it ends")
             self.module.warn(message)
@@ -289,19 +328,48 @@ class AggregatePrecacheModule(OpenStackModule):
             result.update(changed=True, msg=message)
             return result
         with self._watch_of(run) as watch:
-            nova_precache.request_precache(compute, aggregate, image_ids)
-            watch.wait(lambda: run.ended, self.params["timeout"])
+            result["requests"] = self._requests(aggregate, image_ids, watch)
             with watch.condition:
                 result.update(self._outcome(run, followed=True, requested=True))
         result.update(changed=True, queue=watch.pool)
         return self._judge(result)
+
+    def _requests(self, aggregate, image_ids, watch=None):
+        """Make the requests, and with a watch follow each run to its end before the next, until
+        the last ends or the time is up; the image ids of the requests Nova accepted.
+
+        One request for all the images, unless request_mode is per_image or Nova refuses them
+        with its bug 2034702: then one per image."""
+        deadline = time.monotonic() + self.params["timeout"]
+        batches = [list(image_ids)] if self.params["request_mode"] == "auto" else [
+            [image_id] for image_id in image_ids]
+        accepted = []
+        while batches:
+            batch = batches.pop(0)
+            if watch is not None:
+                with watch.condition:
+                    watch.run.expect(batch)
+            try:
+                nova_precache.request_precache(self.conn.compute, aggregate, batch)
+            except nova_precache.DuplicateImagesRefused as err:
+                if watch is not None:
+                    with watch.condition:
+                        watch.run.withdraw()
+                self.module.warn(str(err))
+                batches = [[image_id] for image_id in batch]
+                continue
+            accepted.append(batch)
+            if watch is not None and not watch.wait(
+                    lambda: watch.run.ended, max(deadline - time.monotonic(), 0)):
+                break
+        return accepted
 
     def _watch(self):
         wanted = None
         if self.params["aggregate"]:
             wanted = nova_precache.find_aggregate(self.conn.compute,
                                                   self.params["aggregate"])["id"]
-        run = notification_watch.AggregateRun(wanted)
+        run = aggregate_run.AggregateRun(wanted)
         deadline = time.monotonic() + self.params["timeout"]
         with self._watch_of(run) as watch:
             if watch.wait(lambda: run.started, self.params["timeout"]):
@@ -338,8 +406,14 @@ class AggregatePrecacheModule(OpenStackModule):
                                 "yet: %s)" % (self.params["timeout"], len(result["hosts"]),
                                               ", ".join(result["hosts_pending"]) or "none"))
         for host in result["hosts_failed"]:
-            problems.append("host %s: images failed: %s"
-                            % (host, ", ".join(result["hosts"][host]["images_failed"])))
+            record = result["hosts"][host]
+            if host in result["hosts_unreported"]:
+                images = ", ".join(record["images_failed"])
+                problems.append("host %s: %s%s" % (host, record["msg"],
+                                                   " (images %s)" % images if images else ""))
+            else:
+                problems.append("host %s: images failed: %s"
+                                % (host, ", ".join(record["images_failed"])))
         if problems:
             result["msg"] = "pre-cache of aggregate %s: %s" % (name, "; ".join(problems)) \
                 if name else "pre-cache: %s" % "; ".join(problems)

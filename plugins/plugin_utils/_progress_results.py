@@ -71,18 +71,25 @@ def host_outcome(result, status, planned_ids):
 def nova_host_results(result):
     """The hosts of an aggregate_precache result, in the order they reported to Nova: a list of
     (host, status ok/failed/skipped, a result as host_outcome() reads it, seconds since the
-    run's start). Nova's notifications give no reason for a failure."""
+    run's start). Nova's notifications give no reason for a failure; a host Nova sent no result
+    for (its record has a `msg`) comes last, failed with that message, and with every image
+    of its run when they are known."""
     hosts = (result or {}).get("hosts") or {}
     reports = []
-    for host, record in sorted(hosts.items(), key=lambda item: item[1].get("index") or 0):
+    for host, record in sorted(hosts.items(), key=lambda item: (
+            item[1].get("index") is None, float(item[1].get("seconds") or 0))):
         failed = [str(i) for i in record.get("images_failed") or []]
         status = record.get("status") if record.get("status") in ("ok", "failed", "skipped") \
             else ("failed" if failed else "ok")
-        why = ("skipped by Nova: its compute service was down" if status == "skipped" else
-               "failed on the host, as Nova reported it (its nova-compute log says why)")
-        reports.append((host, status, {
-            "images_cached": [str(i) for i in record.get("images_cached") or []],
-            "images_failed": failed, "msg": why}, float(record.get("seconds") or 0)))
+        why = (record.get("msg") or (
+            "skipped by Nova: its compute service was down" if status == "skipped" else
+            "failed on the host, as Nova reported it (its nova-compute log says why)"))
+        outcome = {"images_cached": [str(i) for i in record.get("images_cached") or []],
+                   "msg": str(why)}
+        if failed or not record.get("msg"):
+            # Without images, host_outcome() gives the host's message as its failure.
+            outcome["images_failed"] = failed
+        reports.append((host, status, outcome, float(record.get("seconds") or 0)))
     return reports
 
 

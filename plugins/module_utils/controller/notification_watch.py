@@ -1,20 +1,15 @@
 # Copyright: (c) 2026, openstack_ops developers
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
-"""Follow one run of Nova's aggregate image pre-cache through its versioned notifications.
+"""Listen to Nova's versioned notifications for the runs of its aggregate image pre-cache.
 
 Nova's API answers a pre-cache request with 202 and nothing more; its conductor then emits
 `aggregate.cache_images.start`, one `aggregate.cache_images.progress` per host and
 `aggregate.cache_images.end` on the topic `versioned_notifications` of the exchange `nova`.
 
-AggregateRun turns those notifications into the run's result, with no I/O, so unit tests feed
-it directly. NotificationWatch listens with oslo.messaging on a queue of its own (a listener
-pool named for this watch), so that it sees every notification from its start on and takes
-none from Nova's other consumers; the queue is deleted when the watch ends.
-
-Nova's payloads carry no request id: a run is told apart by its aggregate and by the start/end
-envelope. The first start of the aggregate seen after the watch began opens the run; progress
-before it (of an earlier run still going) is ignored; the end closes it. Two pre-cache runs of
-the same aggregate at the same time cannot be told apart.
+NotificationWatch listens with oslo.messaging on a queue of its own (a listener pool named for
+this watch), so that it sees every notification from its start on and takes none from Nova's
+other consumers, and hands each to an AggregateRun (aggregate_run.py), which makes the result;
+the queue is deleted when the watch ends.
 """
 
 import socket
@@ -29,7 +24,7 @@ from ansible.module_utils.basic import missing_required_lib
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.oslo_bus import (
-    EVENT_PREFIX, import_oslo_messaging)
+    import_oslo_messaging)
 
 NOVA_EXCHANGE = "nova"
 NOVA_TOPIC = "versioned_notifications"
@@ -38,106 +33,6 @@ POOL_PREFIX = "openstack-ops-precache-"
 
 class WatchError(PrecacheError):
     """The notifications cannot be followed; the message says why."""
-
-
-def _data(payload):
-    data = (payload or {}).get("nova_object.data")
-    return data if isinstance(data, dict) else {}
-
-
-class AggregateRun:
-    """The state of one pre-cache run of one aggregate, from its notifications.
-
-    `aggregate` is the aggregate's id, uuid or name, or None to follow the first run of any
-    aggregate that starts. `down` names the hosts known to be down (Nova skips them and
-    reports all their images failed): they are reported as skipped.
-    """
-
-    def __init__(self, aggregate=None, down=()):
-        self.wanted = None if aggregate is None else str(aggregate)
-        self.down = set(down)
-        self.aggregate = None
-        self.hosts = {}
-        self.order = []
-        self.started_at = None
-        self.ended_at = None
-        self.notifications = 0
-
-    @property
-    def started(self):
-        return self.started_at is not None
-
-    @property
-    def ended(self):
-        return self.ended_at is not None
-
-    def _ours(self, data):
-        if self.aggregate is not None:
-            return data.get("id") == self.aggregate["id"]
-        return self.wanted is None or self.wanted in (
-            str(data.get("id")), str(data.get("uuid")), str(data.get("name")))
-
-    def feed(self, event_type, payload, now):
-        """Take one notification; whether it belongs to this run."""
-        if not str(event_type).startswith(EVENT_PREFIX):
-            return False
-        event = event_type[len(EVENT_PREFIX):]
-        data = _data(payload)
-        if not self._ours(data) or self.ended:
-            return False
-        if event == "start":
-            if self.started:
-                return False
-            self.aggregate = {"id": data.get("id"), "uuid": data.get("uuid"),
-                              "name": data.get("name"), "hosts": list(data.get("hosts") or [])}
-            self.started_at = now
-        elif not self.started:
-            return False
-        elif event == "progress":
-            host = data.get("host")
-            if host not in self.hosts:
-                self.order.append(host)
-            self.hosts[host] = {
-                "index": data.get("index"), "total": data.get("total"),
-                "images_cached": list(data.get("images_cached") or []),
-                "images_failed": list(data.get("images_failed") or []),
-                "seconds": round(now - self.started_at, 3)}
-        elif event == "end":
-            self.ended_at = now
-        else:
-            return False
-        self.notifications += 1
-        return True
-
-    def _status(self, host, record):
-        if record["images_failed"] and not record["images_cached"] and host in self.down:
-            return "skipped"
-        return "failed" if record["images_failed"] else "ok"
-
-    def result(self, now):
-        """The run's result (see the aggregate_precache module's RETURN)."""
-        hosts = {}
-        for host in self.order:
-            record = dict(self.hosts[host])
-            record["status"] = self._status(host, record)
-            hosts[host] = record
-        members = (self.aggregate or {}).get("hosts") or []
-        failed = sorted(host for host, record in hosts.items() if record["status"] == "failed")
-        images_failed = {}
-        for host in failed:
-            for image_id in hosts[host]["images_failed"]:
-                images_failed[image_id] = images_failed.get(image_id, 0) + 1
-        until = self.ended_at if self.ended else now
-        return {
-            "started": self.started,
-            "complete": self.ended,
-            "hosts": hosts,
-            "hosts_skipped": sorted(h for h, r in hosts.items() if r["status"] == "skipped"),
-            "hosts_failed": failed,
-            "hosts_pending": [host for host in members if host not in hosts],
-            "image_failures": dict(sorted(images_failed.items())),
-            "elapsed": round(until - self.started_at, 3) if self.started else 0.0,
-        }
 
 
 def _import_oslo_messaging():

@@ -22,8 +22,17 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.
 PRECACHE_MICROVERSION = (2, 81)
 
 
+# Nova's 400 for its bug 2034702 (nova/api/openstack/compute/aggregates.py `images`).
+DUPLICATE_IMAGES = "Duplicate images in request"
+
+
 class NovaPrecacheError(PrecacheError):
     """The pre-cache cannot be requested; the message says why and what to do."""
+
+
+class DuplicateImagesRefused(NovaPrecacheError):
+    """Nova refused several distinct images as duplicates (Launchpad bug 2034702): one request
+    per image works."""
 
 
 def _version(value):
@@ -74,12 +83,30 @@ def down_hosts(compute, hosts):
                   if service.host in wanted and service.state == "down")
 
 
+def _duplicate_images_bug(err, image_ids):
+    """Whether a 400 is Nova's bug 2034702: Nova before 27.5.0, 28.3.0 and 29.0.0 compares
+    `image_ids != list(set(image_ids))`, so distinct images in an order unlike the set's are
+    "Duplicate images in request". openstacksdk keeps Nova's message in `details`."""
+    details = getattr(err.error, "details", None) or str(err.error)
+    return (err.status == 400 and DUPLICATE_IMAGES in str(details)
+            and len(set(image_ids)) == len(image_ids) > 1)
+
+
 def request_precache(compute, aggregate, image_ids):
-    """Ask Nova to cache the images on the aggregate's hosts; Nova answers 202 and no body."""
+    """Ask Nova to cache the images on the aggregate's hosts; Nova answers 202 and no body.
+
+    DuplicateImagesRefused when Nova's bug 2034702 refused distinct images."""
+    image_ids = list(image_ids)
     try:
-        call_api(compute.aggregate_precache_images, aggregate["id"], list(image_ids),
+        call_api(compute.aggregate_precache_images, aggregate["id"], image_ids,
                  handled=(400, 403, 404, 409))
     except HttpStatusError as err:
+        if _duplicate_images_bug(err, image_ids):
+            raise DuplicateImagesRefused(
+                "Nova refused the %d distinct images as \"%s\": the bug of Nova before "
+                "27.5.0, 28.3.0 and 29.0.0 (Launchpad bug 2034702). Asking for one image per "
+                "request instead (request_mode=per_image does so from the start)"
+                % (len(image_ids), DUPLICATE_IMAGES)) from None
         if err.status == 403:
             raise NovaPrecacheError(
                 "Nova's policy forbids the image pre-cache of aggregate %s to this user "

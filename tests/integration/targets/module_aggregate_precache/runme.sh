@@ -8,7 +8,9 @@
 #      cannot be reached: no play connects to them; the progress callback's lines, its
 #      notifications and the role's summary, exactly; the bus password not in its -vvvv output;
 #   4. playbooks/watch.yml follows a run started with openstacksdk alone, a forced-down host
-#      skipped; with no run it fails (exit code 2) when its time is up.
+#      skipped; with no run it fails (exit code 2) when its time is up;
+#   6. a nova-compute that never answers its cache_images call (its process stopped while Nova
+#      lists it up): the run fails, naming that host.
 set -euo pipefail
 
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
@@ -107,3 +109,14 @@ ansible-playbook openstack_ops.precache.watch -e precache_cloud=precache-admin \
 cat "$work/quiet.log"
 test "$status" = 2 || { echo "watch.yml with no run exited with $status, not 2" >&2; exit 1; }
 grep -q "no pre-cache run started in 3 s" "$work/quiet.log"
+
+echo "== 6. a nova-compute that never answers: Nova sends no result for it, the run fails"
+# Stopped, not killed (a fake compute cannot restart); the conductor's call gives up after
+# rpc_response_timeout (60 s) without a heartbeat. Let it go on whatever happens.
+thaw() {
+    python files/nova.py "$config" thaw compute2
+}
+at_exit thaw
+python files/nova.py "$config" freeze compute2
+run unreported.yml "$@"
+thaw

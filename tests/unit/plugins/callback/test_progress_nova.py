@@ -168,3 +168,45 @@ def test_the_filter_ends_with_why_each_image_is_in_the_plan():
     assert summary["selection"] == selection
     assert summary["lines"][-2:] == summary["selection_lines"] == [
         "Images in the plan, and why:", "  cirros (%s): tags mission-critical" % IMG_A]
+
+
+NO_RESULT = "Nova sent no result for this host: its cache_images call timed out"
+
+
+def unreported(images):
+    """compute2's cache_images call never returned: aggregate_precache failed it at the end."""
+    return module_result(failed=True, hosts={
+        "compute1": host(1, [IMG_A], [], "ok", 4.0),
+        "compute3": host(2, [], [IMG_A], "skipped", 6.0),
+        "compute2": dict(host(None, [], images, "failed", 12.0), msg=NO_RESULT)},
+        hosts_failed=["compute2"], hosts_unreported=["compute2"], image_failures={
+            image: 1 for image in images})
+
+
+def test_a_host_nova_sent_no_result_for_is_shown_as_a_failure(plugin, tmp_path):
+    plugin.v2_runner_on_failed(Result(task(), unreported([IMG_A])))
+    plugin.v2_playbook_on_stats(None)
+    assert plugin._display.lines[:3] == [
+        "host 1/3 compute1: 1 cached, 0 failed (33%, ETA 0:44)",
+        "host 2/3 compute3: 0 cached, 1 failed (67%, ETA 0:12) - skipped by Nova, its "
+        "compute service is down",
+        "host 3/3 compute2: 0 cached, 1 failed (100%, ETA 0:00)"]
+    assert "  compute2 (failed): %s: %s" % (IMG_A, NO_RESULT) in plugin._display.lines
+    sent = notes(tmp_path)
+    assert sent[3]["payload"]["nova_object.data"]["host"] == "compute2"
+    assert sent[3]["payload"]["nova_object.data"]["images_failed"] == [IMG_A]
+
+
+@pytest.mark.parametrize("images, reasons", [
+    ([IMG_A], {IMG_A: NO_RESULT}),
+    # Watching a run no host reported: its images are not known, the host's failure is.
+    ([], {"": NO_RESULT}),
+])
+def test_the_filter_counts_a_host_nova_sent_no_result_for(images, reasons):
+    summary = nova_cache_summary([unreported(images)], started_at=0)
+    assert summary["failing_hosts"]["compute2"] == {"status": "failed", "reasons": reasons}
+    assert summary["hosts_not_attempted"] == []
+    assert summary["errors"] == len(images)
+    assert "  compute2 (failed): %s" % "; ".join(
+        "%s: %s" % (image, why) if image else why for image, why in reasons.items()) \
+        in summary["lines"]

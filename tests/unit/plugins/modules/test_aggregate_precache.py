@@ -7,15 +7,20 @@ import types
 
 import pytest
 
+from ansible.module_utils import basic
+
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import (
-    notification_watch, connection)
+    aggregate_run, notification_watch, connection)
 from ansible_collections.openstack_ops.precache.plugins.modules import aggregate_precache
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.test_validate_images import (
     CIRROS, OLD, ImageApi, SDKError)
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.controller.test_nova_precache import (
+    duplicate_images_refusal)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     patch_exits, run_module)
 
 URL = "rabbit://nova:bus-secret@rabbit:5672/"
+UBUNTU = dict(CIRROS, id="4d8c7e2a-51b3-4f7e-9a43-0d5d1c1f6a0b", name="ubuntu")
 HOSTS = ["compute1", "compute2", "compute3"]
 
 
@@ -34,6 +39,8 @@ class Nova:
         self.down = {"compute3"}
         self.outcome = {}        # host -> (cached, failed), default everything cached
         self.ends = True
+        self.silent = set()      # hosts whose cache_images call never returns: no progress
+        self.duplicate_bug = False   # Nova before 27.5.0/28.3.0/29.0.0 (bug 2034702)
         self.error = None
         self.events = []
         self.listeners = []
@@ -58,6 +65,8 @@ class Nova:
             cached, failed = self.outcome.get(host, (list(image_ids), []))
             if host in self.down:
                 cached, failed = [], list(image_ids)
+            elif host in self.silent:
+                continue
             notes.append(("progress", dict(data, host=host, index=index, total=3,
                                            images_cached=cached, images_failed=failed)))
         if self.ends:
@@ -68,6 +77,8 @@ class Nova:
         self.events.append(("request", aggregate_id, image_ids))
         if self.error:
             raise self.error
+        if self.duplicate_bug and len(image_ids) > 1:
+            raise duplicate_images_refusal(aggregate_id)
         for listener in self.listeners:
             listener.deliver(self.notes(image_ids))
 
@@ -103,9 +114,16 @@ def nova(monkeypatch):
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
     monkeypatch.setattr(connection, "openstack", sdk)
     monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(
-        compute=fake, image=ImageApi(CIRROS, OLD), current_project_id="p-admin"))
+        compute=fake, image=ImageApi(CIRROS, OLD, UBUNTU), current_project_id="p-admin"))
     patch_exits(monkeypatch)
     return fake
+
+
+@pytest.fixture
+def warnings(monkeypatch):
+    said = []
+    monkeypatch.setattr(basic.AnsibleModule, "warn", lambda _module, text: said.append(text))
+    return said
 
 
 def run(args, check_mode=False):
@@ -156,6 +174,59 @@ def test_an_image_failed_on_a_host_that_was_up_fails_the_module(nova):
                                     "failed: %s" % CIRROS["id"]
     assert outcome.result["hosts_failed"] == ["compute2"]
     assert outcome.result["image_failures"] == {CIRROS["id"]: 1}
+
+
+def test_a_host_nova_sent_no_result_for_fails_the_module(nova):
+    nova.silent = {"compute2"}
+    outcome = run(request())
+    assert outcome.failed
+    result = outcome.result
+    assert result["complete"] is True
+    assert list(result["hosts"]) == ["compute1", "compute3", "compute2"]
+    assert result["hosts"]["compute2"]["status"] == "failed"
+    assert result["hosts"]["compute2"]["images_failed"] == [CIRROS["id"]]
+    assert result["hosts_failed"] == ["compute2"] == result["hosts_unreported"]
+    assert result["hosts_skipped"] == ["compute3"]
+    assert result["msg"] == ("pre-cache of aggregate rollout: host compute2: %s (images %s)"
+                             % (aggregate_run.NO_RESULT, CIRROS["id"]))
+
+
+def test_nova_s_duplicate_images_bug_makes_one_request_per_image(nova, warnings):
+    nova.duplicate_bug = True
+    outcome = run(request(images=["cirros", "ubuntu"]))
+    assert not outcome.failed, outcome.result
+    result = outcome.result
+    ids = [CIRROS["id"], UBUNTU["id"]]
+    assert [event[:3] for event in nova.events if event[0] == "request"] == [
+        ("request", 7, ids), ("request", 7, ids[:1]), ("request", 7, ids[1:])]
+    assert result["requests"] == [ids[:1], ids[1:]]
+    assert len(warnings) == 1
+    assert "Launchpad bug 2034702" in warnings[0]
+    assert warnings[0].startswith('Nova refused the 2 distinct images as "Duplicate images in '
+                                  'request": the bug of Nova before 27.5.0, 28.3.0 and 29.0.0')
+    assert result["complete"] is True
+    assert result["hosts"]["compute1"]["images_cached"] == ids
+    assert result["hosts_failed"] == [] and result["hosts_skipped"] == ["compute3"]
+
+
+def test_per_image_requests_from_the_start(nova, warnings):
+    nova.silent = {"compute1"}
+    outcome = run(request(images=["cirros", "ubuntu"], request_mode="per_image"))
+    ids = [CIRROS["id"], UBUNTU["id"]]
+    assert [event[2] for event in nova.events if event[0] == "request"] == [ids[:1], ids[1:]]
+    assert outcome.failed
+    assert outcome.result["hosts"]["compute1"]["images_failed"] == ids
+    assert outcome.result["hosts_unreported"] == ["compute1"]
+    assert warnings == []
+
+
+def test_other_refusals_are_not_retried(nova):
+    nova.error = HttpError(400)
+    outcome = run(request(images=["cirros", "ubuntu"]))
+    assert outcome.failed
+    assert outcome.result["msg"].startswith("Nova refused the image pre-cache of aggregate "
+                                            "rollout (HTTP 400)")
+    assert len([event for event in nova.events if event[0] == "request"]) == 1
 
 
 def test_a_run_that_does_not_end_in_time_fails_with_what_was_received(nova, monkeypatch):

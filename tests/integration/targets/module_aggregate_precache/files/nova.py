@@ -13,12 +13,20 @@ a pre-cache started with openstacksdk alone, and whether a queue is left on the 
   nova.py CONFIG precache AGGREGATE IMAGE  POST /os-aggregates/{id}/images, as an operator's
                                            `openstack aggregate cache image` does
   nova.py CONFIG queue-gone NAME           exit 1 when the queue NAME exists on the bus
+  nova.py CONFIG freeze HOST               stop HOST's nova-compute process (SIGSTOP): Nova
+                                           still lists it up for service_down_time, and its
+                                           RPC calls get no answer
+  nova.py CONFIG thaw HOST                 let it go on (SIGCONT) and wait until it is up
+
+A fake nova-compute cannot be restarted on its database (bed/nova.py): freeze, never kill.
 
 Service changes carry the disabled reason MARK, so cleanup restores only what this target did.
 """
 import json
 import os
+import signal
 import sys
+import time
 
 import kombu
 import kombu.exceptions
@@ -34,6 +42,22 @@ HOSTS = ["compute1", "compute2", "compute3"]
 
 def compute_service(conn, host):
     return next(conn.compute.services(binary="nova-compute", host=host))
+
+
+def compute_pid(config, host):
+    """The pid of the test bed's nova-compute of `host` (bed/nova.py's pid file)."""
+    with open(config) as handle:
+        work_dir = json.load(handle)["testbed"]["work_dir"]
+    with open(os.path.join(work_dir, "nova", "nova-compute-%s.pid" % host)) as handle:
+        return int(handle.read().strip())
+
+
+def wait_up(conn, host, timeout=120):
+    deadline = time.monotonic() + timeout
+    while compute_service(conn, host).state != "up":
+        if time.monotonic() > deadline:
+            sys.exit("%s's nova-compute is not up again after %d s" % (host, timeout))
+        time.sleep(2)
 
 
 def restore(conn):
@@ -72,6 +96,12 @@ def main(config, command, *args):
                    for s in conn.compute.services(binary="nova-compute")}, sys.stdout)
     elif command == "precache":
         conn.compute.aggregate_precache_images(args[0], [args[1]])
+    elif command == "freeze":
+        wait_up(conn, args[0])
+        os.kill(compute_pid(config, args[0]), signal.SIGSTOP)
+    elif command == "thaw":
+        os.kill(compute_pid(config, args[0]), signal.SIGCONT)
+        wait_up(conn, args[0])
     elif command == "queue-gone":
         with open(config) as handle:
             url = json.load(handle)["testbed"]["rabbitmq"]["transport_url"]

@@ -2,6 +2,7 @@
 # Apache License 2.0 (see LICENSE or https://www.apache.org/licenses/LICENSE-2.0)
 """Nova's aggregate pre-cache API through a double of openstacksdk's compute proxy."""
 
+import json
 import types
 
 import pytest
@@ -15,6 +16,31 @@ class HttpError(Exception):
     def __init__(self, status_code, message):
         super().__init__(message)
         self.status_code = status_code
+
+
+# What Nova's API answers to its bug 2034702: nova/api/openstack/compute/aggregates.py raises
+# HTTPBadRequest(explanation='Duplicate images in request'), and nova/api/openstack/wsgi.py's
+# Fault makes the body {fault name: {"code", "message"}}, as application/json.
+DUPLICATE_IMAGES_BODY = json.dumps({"badRequest": {"code": 400,
+                                                   "message": "Duplicate images in request"}})
+
+
+class SDKHttpError(Exception):
+    """openstacksdk's HttpException as exceptions.raise_from_response() makes it from a JSON
+    error body: `details` joins the `message` of each object of the body."""
+
+    def __init__(self, status_code, url, body):
+        self.status_code = status_code
+        self.url = url
+        self.details = "\n".join(obj["message"] for obj in json.loads(body).values()
+                                 if isinstance(obj, dict) and obj.get("message"))
+        super().__init__("BadRequestException: %d: Client Error for url: %s, %s"
+                         % (status_code, url, self.details))
+
+
+def duplicate_images_refusal(aggregate_id):
+    return SDKHttpError(400, "https://nova.example.com/v2.1/os-aggregates/%s/images"
+                        % aggregate_id, DUPLICATE_IMAGES_BODY)
 
 
 def aggregate(ident, name, hosts, uuid=None):
@@ -108,3 +134,29 @@ def test_other_errors_pass_through():
     compute = Compute(error=HttpError(500, "boom"))
     with pytest.raises(HttpError):
         nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a"])
+
+
+def test_nova_s_duplicate_images_bug_is_told_apart():
+    compute = Compute(error=duplicate_images_refusal(3))
+    with pytest.raises(nova_precache.DuplicateImagesRefused,
+                       match=r'^Nova refused the 2 distinct images as "Duplicate images in '
+                             r'request": the bug of Nova before 27\.5\.0, 28\.3\.0 and 29\.0\.0 '
+                             r'\(Launchpad bug 2034702\)\. Asking for one image per request '
+                             r'instead \(request_mode=per_image does so from the start\)$'):
+        nova_precache.request_precache(compute, {"id": 3, "name": "rollout"}, ["a", "b"])
+
+
+@pytest.mark.parametrize("image_ids, error", [
+    # One image, or a real duplicate: Nova is right, nothing to retry.
+    (["a"], duplicate_images_refusal(3)),
+    (["a", "a"], duplicate_images_refusal(3)),
+    # Another 400.
+    (["a", "b"], SDKHttpError(400, "https://nova/v2.1/os-aggregates/3/images", json.dumps(
+        {"badRequest": {"code": 400, "message": "Invalid input for field/attribute cache."}}))),
+])
+def test_other_400s_are_refusals(image_ids, error):
+    with pytest.raises(NovaPrecacheError, match=r"Nova refused the image pre-cache of "
+                                                r"aggregate rollout \(HTTP 400\)") as caught:
+        nova_precache.request_precache(Compute(error=error), {"id": 3, "name": "rollout"},
+                                       image_ids)
+    assert not isinstance(caught.value, nova_precache.DuplicateImagesRefused)
