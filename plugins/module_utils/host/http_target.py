@@ -19,7 +19,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.erro
     PrecacheError)
 
 
-_USER_AGENT = "openstack_ops.precache"
+USER_AGENT = "openstack_ops.precache"
 _ERROR_PAGE_READ = 4096
 
 
@@ -51,6 +51,21 @@ def ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
     return context
 
 
+def request_headers(headers):
+    """``headers`` as strings; DownloadError, naming only the header, for a line break or NUL.
+
+    http.client would quote the bad value, a token say, in its exception.
+    """
+    checked = {}
+    for name, value in (headers or {}).items():
+        if any(c in str(name) + str(value) for c in "\r\n\0"):
+            raise DownloadError("HTTP header %r has a line break or NUL in its name or value "
+                                "(a token read from a file with its newline?)"
+                                % str(name).strip())
+        checked[str(name)] = str(value)
+    return checked
+
+
 class Target:
     """Where and how to ask: connection settings and the secrets kept out of every message.
 
@@ -73,15 +88,9 @@ class Target:
         self.path = (parts.path or "/") + ("?" + parts.query if parts.query else "")
         self.timeout = timeout
         self.context = context
-        self.headers = {"User-Agent": _USER_AGENT}
-        for name, value in (headers or {}).items():
-            # http.client would quote a bad value in its exception: check it ourselves.
-            if any(c in str(name) + str(value) for c in "\r\n\0"):
-                raise DownloadError("HTTP header %r has a line break or NUL in its name or value "
-                                    "(a token read from a file with its newline?)"
-                                    % str(name).strip())
-            self.headers[str(name)] = str(value)
-        secrets = [v for v in self.headers.values() if v != _USER_AGENT]
+        self.headers = {"User-Agent": USER_AGENT}
+        self.headers.update(request_headers(headers))
+        secrets = [v for v in self.headers.values() if v != USER_AGENT]
         userinfo = parts.netloc.rpartition("@")[0]
         for text in (parts.query, parts.fragment, userinfo):
             pieces = [text] + re.split(r"[&;:]", text)

@@ -15,13 +15,12 @@ import ssl
 from urllib.parse import urlsplit
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.http_target import (
-    DownloadError, ssl_context)
+    USER_AGENT, DownloadError, request_headers, ssl_context)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError, load_certificate)
 
 # Barbican refuses secrets over 10,000 bytes by default; a certificate is a few KiB.
 _READ_LIMIT = 256 * 1024
-_USER_AGENT = "openstack_ops.precache"
 
 
 class KeyManager:
@@ -36,9 +35,10 @@ class KeyManager:
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise SignatureError("key manager endpoint %s is not an http(s) URL" % self.base)
         self._parts = parts
-        self._token = token
         self._timeout = timeout
         try:
+            self._headers = {"User-Agent": USER_AGENT}
+            self._headers.update(request_headers({"X-Auth-Token": token or ""}))
             self._context = ssl_context(self.base, validate_certs, ca_cert, client_cert,
                                         client_key)
         except DownloadError as err:
@@ -86,9 +86,8 @@ class KeyManager:
                 conn = http.client.HTTPSConnection(self._parts.hostname, port,
                                                    timeout=self._timeout, context=self._context)
             try:
-                conn.request("GET", self._parts.path + path, headers={
-                    "X-Auth-Token": self._token or "", "Accept": accept,
-                    "User-Agent": _USER_AGENT})
+                conn.request("GET", self._parts.path + path,
+                             headers=dict(self._headers, Accept=accept))
                 response = conn.getresponse()
                 body = response.read(_READ_LIMIT + 1)
             finally:

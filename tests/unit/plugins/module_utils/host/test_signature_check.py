@@ -70,6 +70,12 @@ def test_what_cannot_be_a_certificate(barbican, secret, reason):
     assert reason in str(caught.value) and "token-abcdef" not in str(caught.value)
 
 
+def test_a_token_with_a_line_break_is_refused_without_showing_it():
+    with pytest.raises(SignatureError) as caught:
+        KeyManager("http://127.0.0.1:9", "token-abcdef\n")
+    assert "line break or NUL" in str(caught.value) and "token-abcdef" not in str(caught.value)
+
+
 def test_an_unreachable_key_manager():
     with pytest.raises(SignatureError, match="cannot read it from the key manager at "
                                              "http://127.0.0.1:9/v1"):
