@@ -41,9 +41,21 @@ options:
     description:
       - The images to copy, by id or name, or the C(images) plan that C(validate_images)
         returns (records with an C(id)).
+      - They resolve as the O(openstack_ops.precache.validate_images#module:images) of
+        C(validate_images) do. A reference shaped like a UUID is an id, never a name. A name
+        resolves among the images of the trusted owners (public images, the credentials'
+        project and O(image_owners)) first, so that no tenant can hijack it with an image of
+        the same name; when none has it, it must match exactly one image the caller can see.
     type: list
     elements: raw
     required: true
+  image_owners:
+    description:
+      - Ids of projects (Glance's C(owner)) whose images a name in O(images) resolves among
+        first, besides public images and the credentials' own project.
+    type: list
+    elements: str
+    default: []
   stores:
     description:
       - The Glance stores (C(enabled_backends) names) every image must be in, such as the
@@ -167,6 +179,7 @@ class ImageStoreCopyModule(OpenStackModule):
 
     argument_spec = dict(
         images=dict(type="list", elements="raw", required=True),
+        image_owners=dict(type="list", elements="str", default=[]),
         stores=dict(type="list", elements="str", required=True),
         poll_interval=dict(type="int", default=15),
         timeout=dict(type="int", default=600),
@@ -185,7 +198,9 @@ class ImageStoreCopyModule(OpenStackModule):
                                             params["timeout"], check_mode=self.module.check_mode,
                                             copy_missing=params["copy_missing"])
             store_copy.check_stores(self.conn.image, stores)
-            images = store_copy.resolve_images(self.conn.image, params["images"])
+            images = store_copy.resolve_images(
+                self.conn.image, params["images"], caller=self.conn.current_project_id,
+                trusted_owners=params["image_owners"])
             records = copier.copy(images, stores)
         except store_copy.StoreCopyError as err:
             self.module.fail_json(msg=str(err), target_stores=stores)

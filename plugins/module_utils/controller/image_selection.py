@@ -105,8 +105,7 @@ class ImagePlanner:
     def other_projects(self):
         """Projects other than the caller's whose non-public images the selection or `ignored`
         names: a file that lists them must not be world-readable."""
-        records = [record for record, _source, _reasons in self._selected.values()]
-        return sorted({str(record.get("owner")) for record in records + self.ignored
+        return sorted({str(record.get("owner")) for record in self.records() + self.ignored
                        if not is_public(record) and record.get("owner") != self.caller})
 
     def _select(self, record, source, reason):
@@ -177,8 +176,14 @@ class ImagePlanner:
             self._select(candidates[0], source, reason)
 
     def select_references(self, references):
+        """Select the operator's references: names or ids, or plan records (dicts with `id`)."""
         for reference in references:
-            self.select_reference(reference)
+            wanted = reference.get("id") if isinstance(reference, dict) else reference
+            if isinstance(wanted, str) and wanted:
+                self.select_reference(wanted)
+            else:
+                self._problem("%s (images)" % _describe(reference),
+                              "neither an image name or id nor a record with an id")
 
     def select_tags(self, tags):
         """Select every active image of a trusted owner that carries all the tags."""
@@ -224,7 +229,8 @@ class ImagePlanner:
             compiled = jmespath.compile(expression)
             found = compiled.search(self._list())
         except jmespath.exceptions.JMESPathError as err:
-            self._problem(label, "not a valid JMESPath expression: %s" % _one_line(err))
+            self._problem(label, "not a valid JMESPath expression: %s"
+                          % " ".join(str(err).split()))
             return
         if isinstance(found, (dict, str)):
             found = [found]
@@ -263,8 +269,8 @@ class ImagePlanner:
         Images used by fewer than `min_instances` instances are not candidates. A candidate that
         is gone from Glance, not visible, not of a trusted owner (also in `ignored`) or could not
         be cached is skipped (not a problem: the instances outlive their image) and the next
-        one is taken. Returns the group's ranking:
-        the selected and the skipped images with their instance counts, and why skipped.
+        one is taken. Returns the group's ranking: the selected and the skipped images with
+        their instance counts, and why skipped.
         """
         ranking = census.ranking(group)
         candidates = [(image_id, used) for image_id, used in ranking if used >= min_instances]
@@ -302,6 +308,10 @@ class ImagePlanner:
                     images=len(ranking), below_min_instances=len(ranking) - len(candidates),
                     selected=selected, skipped=skipped)
 
+    def records(self):
+        """The Glance records of the selected images, in order."""
+        return [record for record, _source, _reasons in self._selected.values()]
+
     def selection(self):
         """Why each image is in the plan: id, name, owner, visibility and `selected_by`, in the
         plan's order."""
@@ -332,10 +342,6 @@ class ImagePlanner:
 
 class _NoAccess(Exception):
     """Glance answered 403 for an image."""
-
-
-def _one_line(err):
-    return " ".join(str(err).split())
 
 
 def _describe(value):

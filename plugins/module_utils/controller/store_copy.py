@@ -14,8 +14,10 @@ data unreadable) leaves `os_glance_importing_to_stores` set for ever, so our own
 watched too (`GET /v2/images/{id}/tasks`, found by the request id of our import); and a 409
 (another import holds the image's lock) is waited out and retried, not a failure.
 
-Glance is reached through openstacksdk's image proxy (`conn.image`): get_image(), find_image(),
-stores(), and post()/get() for the import and tasks calls, so unit tests pass a double.
+Images are named as validate_images' `images` names them (image_selection.ImagePlanner), and
+handled as Glance records (image_plan.glance_record). Glance is reached through openstacksdk's
+image proxy (`conn.image`): get_image(), images(name=), stores(), and post()/get() for the import
+and tasks calls, so unit tests pass a double.
 """
 
 import html
@@ -27,6 +29,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.erro
     PrecacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.connection import (
     HttpStatusError, call_api)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_plan import (
+    glance_record, image_label)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.image_selection import (
+    ImagePlanner)
 
 PRESENT, COPIED, FAILED, TIMED_OUT, MISSING = (
     "present", "copied", "failed", "timed_out", "missing")
@@ -47,11 +53,6 @@ def store_list(value):
     return [item.strip() for item in (value or "").split(",") if item.strip()]
 
 
-def _properties(image):
-    """The image's Glance fields that openstacksdk has no attribute for (stores, import ones)."""
-    return dict(getattr(image, "properties", None) or {})
-
-
 def glance_message(response):
     """The reason Glance gives in an error response (JSON, or webob's HTML page), as one line."""
     try:
@@ -69,45 +70,25 @@ def glance_message(response):
     return text or "HTTP %s" % response.status_code
 
 
-def _label(image_id, name):
-    """`image <id> (<name>)` for messages, the tenant's name printed escaped."""
-    return "image %s%s" % (printable(image_id), " (%s)" % printable(name) if name else "")
+def resolve_images(image_api, references, caller=None, trusted_owners=()):
+    """The images to copy, as Glance records, in order and once each.
 
-
-def resolve_images(image_api, references):
-    """The images to copy, as openstacksdk Images, in order and once each.
-
-    `references` are ids or names, or plan records (dicts with `id`) as validate_images returns
-    them. Every problem is collected first; then StoreCopyError lists them all.
+    `references` are ids or names, resolved as validate_images resolves its `images` (a
+    UUID-shaped one is an id; a name resolves among the trusted owners' images first), or plan
+    records (dicts with `id`) as validate_images returns them. Every problem is collected first;
+    then StoreCopyError lists them all.
     """
-    images, problems, seen = [], [], set()
-    for reference in references:
-        wanted = reference.get("id") if isinstance(reference, dict) else reference
-        if not isinstance(wanted, str) or not wanted:
-            problems.append("%r: neither an image id or name nor a record with an id"
-                            % (reference,))
-            continue
-        try:
-            image = image_api.find_image(wanted, ignore_missing=True)
-        except Exception as err:  # openstacksdk's DuplicateResource for an ambiguous name
-            if type(err).__name__ != "DuplicateResource":
-                raise
-            problems.append("%r: ambiguous name, several images have it; give the id" % wanted)
-            continue
-        if image is None:
-            problems.append("%r: not found, or the caller may not see it" % wanted)
-            continue
-        if image.id in seen:
-            continue
-        seen.add(image.id)
-        if image.status != "active":
-            problems.append("%s: status %s; Glance copies only active images"
-                            % (_label(image.id, image.name), image.status))
-            continue
-        images.append(image)
+    planner = ImagePlanner(image_api, caller=caller, trusted_owners=trusted_owners)
+    planner.select_references(references)
+    problems = ["%s: %s" % (problem["reference"], problem["reason"])
+                for problem in planner.problems]
+    records = planner.records()
+    problems += ["%s: status %s; Glance copies only active images"
+                 % (image_label(record), printable(record.get("status")))
+                 for record in records if record.get("status") != "active"]
     if problems:
         raise StoreCopyError("cannot copy: %s" % "; ".join(problems))
-    return images
+    return records
 
 
 def check_stores(image_api, stores):
@@ -131,11 +112,11 @@ class _ImageCopy:
     """One image's copies: a record per wanted store, and our own import while it runs."""
 
     def __init__(self, image, stores, started):
-        self.id, self.name = image.id, image.name
-        self.label = _label(image.id, image.name)
+        self.id, self.name = image["id"], image.get("name")
+        self.label = image_label(image)
         self.started = started
-        present = store_list(_properties(image).get("stores"))
-        self.records = dict((store, {"id": image.id, "name": image.name, "store": store,
+        present = store_list(image.get("stores"))
+        self.records = dict((store, {"id": self.id, "name": self.name, "store": store,
                                      "status": None, "msg": "", "seconds": 0.0})
                             for store in stores)
         self.sources = present
@@ -193,7 +174,7 @@ class StoreCopier:
         return [job.records[store] for job in copies for store in stores]
 
     def _wait(self, copies, images, deadline):
-        fresh = dict((image.id, image) for image in images)
+        fresh = dict((image["id"], image) for image in images)
         while True:
             for job in copies:
                 if job.pending:
@@ -217,25 +198,28 @@ class StoreCopier:
 
     def _step(self, job, image=None):
         """Poll one image: settle the stores that arrived or failed; start a copy when needed."""
-        self._settle_arrived(job, image or self.api.get_image(job.id))
+        self._settle_arrived(job, image or self._get(job.id))
         if job.request_id:
             task = self._find_task(job)
             if task is not None and task.get("status") in _RUNNING_TASK:
                 return
             # Look again: the task may have ended after the image was read.
-            image = self.api.get_image(job.id)
+            image = self._get(job.id)
             self._settle_arrived(job, image)
-            if self._settle_own(job, task, _properties(image)):
+            if self._settle_own(job, task, image):
                 job.request_id = None
             return
         if job.pending:
             self._start(job, self.clock())
 
+    def _get(self, image_id):
+        return glance_record(self.api.get_image(image_id))
+
     def _settle_arrived(self, job, image):
-        """Settle the stores the image is in now, copied by us or by another import."""
-        props = _properties(image)
-        stores = store_list(props.get("stores"))
-        importing = store_list(props.get(IMPORTING_KEY))
+        """Settle the stores the image (a Glance record) is in now, copied by us or by another
+        import."""
+        stores = store_list(image.get("stores"))
+        importing = store_list(image.get(IMPORTING_KEY))
         now = self.clock()
         for store in list(job.pending):
             if store in stores and store not in importing:
@@ -243,15 +227,15 @@ class StoreCopier:
                        "copied by another import of this image that was running")
                 job.settle(store, COPIED, how, now)
 
-    def _settle_own(self, job, task, props):
+    def _settle_own(self, job, task, image):
         """Whether our import ended (`task` None: Glance lists no tasks); the stores it did not
         copy are then failed."""
         now = self.clock()
-        failed = store_list(props.get(FAILED_KEY))
+        failed = store_list(image.get(FAILED_KEY))
         if task is None:
             # No task list (Glance before 2.12): Nova's test, once no task holds the lock.
             gone = [store for store in job.pending if store in failed]
-            if props.get(LOCK_KEY) or not gone:
+            if image.get(LOCK_KEY) or not gone:
                 return False
             for store in gone:
                 job.settle(store, FAILED, "%s: Glance could not copy it to store %s "

@@ -27,7 +27,8 @@ def glance(monkeypatch):
     glance.add(IMAGE_B, "ubuntu", stores="site-a,site-b")
     sdk = types.SimpleNamespace(exceptions=types.SimpleNamespace(SDKException=SDKError))
     monkeypatch.setattr(connection, "openstack", sdk)
-    monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(image=glance))
+    monkeypatch.setattr(connection, "connect", lambda options: types.SimpleNamespace(
+        image=glance, current_project_id="admin"))
     monkeypatch.setattr(store_copy, "time", types.SimpleNamespace(monotonic=clock,
                                                                   sleep=clock.sleep))
     patch_exits(monkeypatch)
@@ -82,7 +83,7 @@ def test_an_unknown_store_fails_before_anything_starts(glance):
 
 def test_a_bad_image_fails_before_anything_starts(glance):
     outcome = run({"images": [IMAGE_A, "missing"], "stores": ["site-b"]})
-    assert outcome.failed and "'missing': not found" in outcome.result["msg"]
+    assert outcome.failed and "'missing' (images): not found" in outcome.result["msg"]
     assert glance.posts == []
 
 

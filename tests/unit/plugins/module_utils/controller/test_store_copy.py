@@ -13,13 +13,11 @@ import types
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller import store_copy as sc
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.controller.sdk_doubles import (
+    FakeImage, HttpError)
 
 IMAGE_A = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
 IMAGE_B = "9d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f02"
-
-
-class DuplicateResource(Exception):
-    pass
 
 
 class Response:
@@ -66,19 +64,20 @@ class Glance:
         self.clock = clock
         self.store_ids = list(stores)
         self.copy_seconds = copy_seconds
-        self.images = {}
+        self.by_id = {}
+        self.forbidden = set()
         self.behaviour = {}
         self.tasks = {}
         self.posts = []
         self.busy = {}
 
     def add(self, image_id, name, stores="site-a", status="active", **props):
-        self.images[image_id] = dict(id=image_id, name=name, status=status,
+        self.by_id[image_id] = dict(id=image_id, name=name, status=status,
                                      properties=dict(props, stores=stores))
         self.tasks[image_id] = []
 
     def _advance(self, image_id):
-        image = self.images[image_id]
+        image = self.by_id[image_id]
         props = image["properties"]
         for task in self.tasks[image_id]:
             if task["status"] != "processing" or self.clock() < task["ends"]:
@@ -100,20 +99,19 @@ class Glance:
     def stores(self):
         return [types.SimpleNamespace(id=store) for store in self.store_ids]
 
-    def find_image(self, reference, ignore_missing=True):
-        assert ignore_missing
-        if reference in self.images:
-            return self.get_image(reference)
-        named = [i for i in self.images.values() if i["name"] == reference]
-        if len(named) > 1:
-            raise DuplicateResource("more than one image named %s" % reference)
-        return self.get_image(named[0]["id"]) if named else None
+    def images(self, name=None):
+        return [self.get_image(image_id) for image_id, image in self.by_id.items()
+                if image["name"] == name]
 
     def get_image(self, image_id):
+        if image_id in self.forbidden:
+            raise HttpError(403)
+        if image_id not in self.by_id:
+            raise HttpError(404)
         self._advance(image_id)
-        image = self.images[image_id]
-        return types.SimpleNamespace(id=image["id"], name=image["name"], status=image["status"],
-                                     properties=dict(image["properties"]))
+        image = self.by_id[image_id]
+        return FakeImage(id=image["id"], name=image["name"], status=image["status"],
+                         **image["properties"])
 
     def post(self, url, json=None):
         image_id = url.split("/")[2]
@@ -121,7 +119,7 @@ class Glance:
         assert json["method"] == {"name": "copy-image"} and json["all_stores_must_succeed"] is False
         self.posts.append((image_id, list(json["stores"])))
         self._advance(image_id)
-        props = self.images[image_id]["properties"]
+        props = self.by_id[image_id]["properties"]
         behaviour = self.behaviour.get(image_id, "copy")
         if isinstance(behaviour, int):
             self.busy[image_id] = self.busy.get(image_id, 0) + 1
@@ -229,7 +227,7 @@ def test_without_copy_missing_nothing_starts(glance, clock):
 def test_a_failing_task_is_failed_although_the_store_stays_importing(glance, clock):
     glance.behaviour[IMAGE_A] = "task_fails"
     records = run(glance, clock, ["site-b"], references=[IMAGE_A])
-    assert glance.images[IMAGE_A]["properties"][sc.IMPORTING_KEY] == "site-b"
+    assert glance.by_id[IMAGE_A]["properties"][sc.IMPORTING_KEY] == "site-b"
     assert records[0]["status"] == sc.FAILED
     assert "Task failed due to Internal Error" in records[0]["msg"]
     assert "task-1" in records[0]["msg"] and "(cirros)" in records[0]["msg"]
@@ -312,15 +310,31 @@ def test_resolve_images_lists_every_problem(glance):
     with pytest.raises(sc.StoreCopyError) as err:
         sc.resolve_images(glance, ["nope", "queued-one", "cirros", {"name": "x"}])
     text = str(err.value)
-    assert "'nope': not found" in text
+    assert "'nope' (images): not found" in text
     assert "(queued-one): status queued" in text
-    assert "'cirros': ambiguous name" in text
-    assert "neither an image id or name" in text
+    assert "'cirros' (images): ambiguous name: 2 images" in text
+    assert "(images): neither an image name or id nor a record with an id" in text
 
 
 def test_resolve_images_takes_plan_records_once(glance):
     images = sc.resolve_images(glance, [{"id": IMAGE_A, "name": "cirros"}, IMAGE_A, "ubuntu"])
-    assert [image.id for image in images] == [IMAGE_A, IMAGE_B]
+    assert [image["id"] for image in images] == [IMAGE_A, IMAGE_B]
+
+
+def test_references_resolve_as_validate_images_resolves_them(glance):
+    """One resolver for both modules: a UUID is an id never a name, a name resolves among the
+    trusted owners' images first, and Glance's 403 is a listed problem, not a traceback."""
+    tenant = "3d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f05"
+    glance.add(tenant, IMAGE_B, owner="tenant", visibility="private")
+    glance.add("4d3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f06", "cirros", owner="tenant",
+               visibility="shared")
+    glance.by_id[IMAGE_A]["properties"].update(owner="admin", visibility="public")
+    images = sc.resolve_images(glance, [IMAGE_B, "cirros"], caller="admin")
+    assert [image["id"] for image in images] == [IMAGE_B, IMAGE_A]
+    glance.forbidden = {IMAGE_A}
+    with pytest.raises(sc.StoreCopyError) as err:
+        sc.resolve_images(glance, [IMAGE_A])
+    assert "no access: Glance refuses to show this image to the caller (HTTP 403)" in str(err.value)
 
 
 @pytest.mark.parametrize("response, message", [
