@@ -49,6 +49,14 @@ options:
   started_at:
     description: When the run started, in seconds since the epoch, for C(elapsed).
     type: float
+  store_copies:
+    description:
+      - The runs of M(openstack_ops.precache.image_store_copy) for the Glance stores of rbd
+        hosts, each C({stores, result}) (the stores asked for, and the registered result), for
+        RV(_value.stores) and its lines.
+    type: list
+    elements: dict
+    default: []
   result_var:
     description: The variable each host registered the result of C(cache_image) in.
     type: str
@@ -89,6 +97,10 @@ _value:
       description: Hosts without a result (the rollout stopped before them).
       type: list
       elements: str
+    stores:
+      description: Per Glance store of O(store_copies), the image ids by the copy's status
+        (C(images)) and the messages of the copies that failed or timed out (C(problems)).
+      type: dict
     hosts_failed:
       description: The hosts that fail (see the description for how failures count).
       type: list
@@ -128,10 +140,11 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe imp
 
 
 def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="precache_result",
-                  selection=None, ignored=None, fail_on_selected=False):
+                  selection=None, ignored=None, fail_on_selected=False, store_copies=None):
     """The run's summary (see DOCUMENTATION)."""
     results = registered_results("cache_summary", hosts, hostvars, result_var)
     run = Run()
+    run.store_copies = list(store_copies or [])
     if started_at is not None:
         run.started_at = float(started_at)
     planned = image_ids(list(images or []))

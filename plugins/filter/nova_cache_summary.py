@@ -16,6 +16,7 @@ description:
     status C(skipped), and its images are not counted in C(errors) or C(image_failures).
     Hosts of an aggregate that did not report (the run did not end in time) are in
     C(hosts_not_attempted). Nothing downloads through Ansible, so C(bytes_downloaded) is 0.
+  - With O(store_copies), the summary says per Glance store what the copies did.
   - The result is marked unsafe, so that no name or message in it is ever templated.
 options:
   _input:
@@ -26,6 +27,14 @@ options:
   started_at:
     description: When the run started, in seconds since the epoch, for C(elapsed).
     type: float
+  store_copies:
+    description:
+      - The runs of M(openstack_ops.precache.image_store_copy) for the Glance stores of rbd
+        hosts, each C({stores, result}) (the stores asked for, and the registered result), for
+        RV(_value.stores) and its lines.
+    type: list
+    elements: dict
+    default: []
   selection:
     description: Why each image is in the plan (what C(validate_images) returns in
       C(selection)); its lines end the summary's.
@@ -54,12 +63,13 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_t
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
-def nova_cache_summary(results, started_at=None, selection=None):
+def nova_cache_summary(results, started_at=None, selection=None, store_copies=None):
     """The summary of aggregate_precache results (see DOCUMENTATION)."""
     if not isinstance(results, (list, tuple)):
         raise AnsibleFilterError("nova_cache_summary: the input must be a list of "
                                  "aggregate_precache results, not %s" % type(results).__name__)
     run = Run()
+    run.store_copies = list(store_copies or [])
     if started_at is not None:
         run.started_at = float(started_at)
     for result in results:

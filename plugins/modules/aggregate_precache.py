@@ -40,8 +40,9 @@ description:
     module warns once and asks for one image per request, each followed to its end before
     the next; see O(request_mode).
   - The module fails when an image failed on a host that was up, when a host was not
-    reported, or when the run did not end within O(timeout); the result then holds what was
-    received.
+    reported, when the run did not end within O(timeout), or when the connection to the
+    message bus was lost while it was followed (RV(bus_outages)); the result then holds what
+    was received.
 extends_documentation_fragment:
   - openstack_ops.precache.openstack
   - openstack_ops.precache.attributes
@@ -177,9 +178,24 @@ requested:
   returned: always
   type: bool
 followed:
-  description: Whether the run was followed on the bus.
+  description: Whether the run was followed on the bus, with no outage of it (see
+    RV(bus_outages)).
   returned: always
   type: bool
+bus_outages:
+  description:
+    - The losses of the connection to the message bus while the run was followed, such as a
+      RabbitMQ restart, as oslo.messaging reported them, with the seconds since the watch
+      began. The notifications Nova sent meanwhile are lost, so the module stops at the first
+      and fails, saying what it saw until then.
+  returned: always
+  type: list
+  elements: dict
+  sample: [{seconds: 4.2, message: "AMQP server on 127.0.0.1:25672 is unreachable: ..."}]
+notifications:
+  description: How many of Nova's notifications of the run were received.
+  returned: always
+  type: int
 complete:
   description: Whether the run's end notification arrived.
   returned: always
@@ -316,7 +332,7 @@ class AggregatePrecacheModule(OpenStackModule):
                       images=[dict(id=image["id"], name=image["name"]) for image in plan])
         run = aggregate_run.AggregateRun(aggregate["id"], down)
         if self.module.check_mode:
-            result.update(self._outcome(run, followed=False, requested=False))
+            result.update(self._outcome(run, requested=False))
             result.update(changed=True, hosts_skipped=down)
             return result
         if not self.params["transport_url"]:
@@ -324,13 +340,13 @@ class AggregatePrecacheModule(OpenStackModule):
             message = ("Nova accepted the pre-cache request; without transport_url nothing "
                        "can be followed: neither its progress nor when it ends")
             self.module.warn(message)
-            result.update(self._outcome(run, followed=False, requested=True))
+            result.update(self._outcome(run, requested=True))
             result.update(changed=True, msg=message)
             return result
         with self._watch_of(run) as watch:
             result["requests"] = self._requests(aggregate, image_ids, watch)
             with watch.condition:
-                result.update(self._outcome(run, followed=True, requested=True))
+                result.update(self._outcome(run, watch=watch, requested=True))
         result.update(changed=True, queue=watch.pool)
         return self._judge(result)
 
@@ -381,24 +397,36 @@ class AggregatePrecacheModule(OpenStackModule):
                     run.down.update(down)
                 watch.wait(lambda: run.ended, max(deadline - time.monotonic(), 0))
             with watch.condition:
-                result = self._outcome(run, followed=True, requested=False)
+                result = self._outcome(run, watch=watch, requested=False)
         if run.aggregate:
             result["aggregate"] = run.aggregate
         result.update(changed=False, queue=watch.pool)
         return self._judge(result)
 
     @staticmethod
-    def _outcome(run, followed, requested):
+    def _outcome(run, requested, watch=None):
+        """The run's result; `watch` the NotificationWatch that followed it, if any."""
         outcome = run.result(time.monotonic())
         outcome.pop("started")
-        outcome.update(followed=followed, requested=requested)
+        outages = list(watch.outages) if watch is not None else []
+        outcome.update(followed=watch is not None and not outages, requested=requested,
+                       bus_outages=outages)
         return outcome
 
     def _judge(self, result):
         """Fail a followed run that did not end in time, or where an image failed."""
         name = (result.get("aggregate") or {}).get("name")
         problems = []
-        if not result["complete"]:
+        if result["bus_outages"]:
+            reported = [host for host in result["hosts"] if host not in result["hosts_unreported"]]
+            problems.append(
+                "could not follow the run: the connection to the message bus was lost %s s into "
+                "the watch (%s), and what Nova sent while it was down is lost; seen until then: "
+                "%d notifications, reports of %s; not yet: %s" % (
+                    result["bus_outages"][0]["seconds"], result["bus_outages"][0]["message"],
+                    result["notifications"], ", ".join(reported) or "no host",
+                    ", ".join(result["hosts_pending"]) or "none"))
+        elif not result["complete"]:
             if not result["hosts"] and result.get("aggregate") is None:
                 problems.append("no pre-cache run started in %d s" % self.params["timeout"])
             else:

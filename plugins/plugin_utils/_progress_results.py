@@ -113,6 +113,27 @@ def store_copy_outcome(runs, store):
     return outcome
 
 
+def stores_summary(runs):
+    """Per Glance store that image_store_copy runs asked for ({"stores", "result"}, as for
+    store_copy_outcome()): the image ids by status, and the messages of what failed there. The
+    last run that asked for a store counts for it, as in store_copy_outcome()."""
+    stores = {}
+    for run in runs or []:
+        result = (run or {}).get("result") or {}
+        if not isinstance(result, dict) or result.get("skipped"):
+            continue
+        copies = [c for c in result.get("copies") or [] if isinstance(c, dict)]
+        for store in (run or {}).get("stores") or []:
+            stores[str(store)] = {"images": {}, "problems": [] if copies else [
+                str(result.get("msg") or "image_store_copy failed")]}
+        for copy in copies:
+            entry = stores.setdefault(str(copy.get("store")), {"images": {}, "problems": []})
+            entry["images"].setdefault(str(copy.get("status")), []).append(str(copy.get("id")))
+            if copy.get("status") in ("failed", "timed_out"):
+                entry["problems"].append(str(copy.get("msg") or copy.get("status")))
+    return stores
+
+
 def rbd_store(result):
     """The Glance store an rbd host's cache_image result waits for, or None."""
     if not isinstance(result, dict) or not result.get("images_unsupported"):

@@ -14,7 +14,8 @@ import time
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_notifications import (
     envelope, publisher_id)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
-    host_outcome, nova_host_results, rbd_store, store_copy_outcome, with_store_copies)
+    host_outcome, nova_host_results, rbd_store, store_copy_outcome, stores_summary,
+    with_store_copies)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
     progress_line)
 
@@ -230,6 +231,7 @@ class Run:
             "image_failures": dict(sorted(self.image_failures.items())),
             "bytes_downloaded": self.bytes_downloaded,
             "hosts_not_attempted": [host for host in self.host_aggregate if host not in self.hosts],
+            "stores": stores_summary(self.store_copies),
         }
 
 

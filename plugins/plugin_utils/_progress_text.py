@@ -90,4 +90,9 @@ def summary_lines(summary):
                                                     "" if count == 1 else "s"))
     if summary["hosts_not_attempted"]:
         lines.append("Not attempted: %s" % printable(", ".join(summary["hosts_not_attempted"])))
+    for store, entry in sorted((summary.get("stores") or {}).items()):
+        counts = ", ".join("%d %s" % (len(ids), status.replace("_", " "))
+                           for status, ids in sorted(entry["images"].items()))
+        lines.append("Glance store %s: %s" % (printable(store), counts or "no copy"))
+        lines.extend("  %s" % printable(problem) for problem in entry["problems"])
     return lines

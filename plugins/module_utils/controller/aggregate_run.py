@@ -189,5 +189,6 @@ class AggregateRun:
             "hosts_pending": [] if ended else [host for host in members
                                                if host not in self._reported],
             "image_failures": dict(sorted(images_failed.items())),
+            "notifications": self.notifications,
             "elapsed": round(until - self.started_at, 3) if self.started else 0.0,
         }

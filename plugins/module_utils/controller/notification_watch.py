@@ -10,8 +10,15 @@ NotificationWatch listens with oslo.messaging on a queue of its own (a listener 
 this watch), so that it sees every notification from its start on and takes none from Nova's
 other consumers, and hands each to an AggregateRun (aggregate_run.py), which makes the result;
 the queue is deleted when the watch ends.
+
+A bus outage mid-run (RabbitMQ restarted, the connection cut) loses the notifications Nova sent
+meanwhile, and oslo.messaging only logs it and reconnects: the watch takes those log records as
+`outages`, and wait() then stops, so that the run is reported as not followed, with what was
+seen until then, rather than waited for until its timeout or taken as complete.
 """
 
+import logging
+import re
 import socket
 import threading
 import time
@@ -29,6 +36,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.
 NOVA_EXCHANGE = "nova"
 NOVA_TOPIC = "versioned_notifications"
 POOL_PREFIX = "openstack-ops-precache-"
+# What oslo.messaging's rabbit driver logs when it loses the broker (then it reconnects).
+_RABBIT_LOGGER = "oslo_messaging._drivers.impl_rabbit"
+_OUTAGE = re.compile(r"unreachable|closed the connection|Connection failed|Failed to consume",
+                     re.IGNORECASE)
 
 
 class WatchError(PrecacheError):
@@ -85,6 +96,22 @@ class _Endpoint:
                 self.condition.notify_all()
 
 
+class _OutageLog(logging.Handler):
+    """Takes the rabbit driver's log records of a lost connection as outages of a watch."""
+
+    def __init__(self, watch):
+        super().__init__(logging.ERROR)
+        self.watch = watch
+
+    def emit(self, record):
+        try:
+            message = record.getMessage()
+        except Exception:  # a record whose arguments do not format: not ours to judge
+            return
+        if _OUTAGE.search(message):
+            self.watch.outage(message)
+
+
 class NotificationWatch:
     """A listener of Nova's versioned notifications, on a queue of its own, for one run.
 
@@ -102,6 +129,9 @@ class NotificationWatch:
         self.clock = clock
         self.pool = POOL_PREFIX + uuid.uuid4().hex[:12]
         self.condition = threading.Condition()
+        self.outages = []
+        self._started = None
+        self._outage_log = _OutageLog(self)
         self._transport = None
         self._listener = None
         self._listening = False
@@ -109,6 +139,8 @@ class NotificationWatch:
     def __enter__(self):
         oslo_messaging, cfg = _import_oslo_messaging()
         check_reachable(self.url, self.connect_timeout)
+        self._started = self.clock()
+        logging.getLogger(_RABBIT_LOGGER).addHandler(self._outage_log)
         conf = cfg.ConfigOpts()
         conf(args=[], default_config_files=[], default_config_dirs=[])
         try:
@@ -132,23 +164,31 @@ class NotificationWatch:
         password = urlsplit("//" + urlsplit(self.url).netloc.split(",")[0]).password
         return text.replace(password, "********") if password else text
 
+    def outage(self, message):
+        """Record that the bus connection was lost (`message`: the driver's words)."""
+        with self.condition:
+            self.outages.append({"seconds": round(self.clock() - self._started, 3),
+                                 "message": self._redact(message)})
+            self.condition.notify_all()
+
     def wait(self, until, timeout):
-        """Wait until `until()` (called under the lock) is true or `timeout` seconds passed;
-        whether it became true."""
+        """Wait until `until()` (called under the lock) is true, `timeout` seconds passed or the
+        bus connection was lost; whether `until()` became true with no outage."""
         deadline = self.clock() + timeout
         with self.condition:
-            while not until():
+            while not until() and not self.outages:
                 remaining = deadline - self.clock()
                 if remaining <= 0:
                     return False
                 self.condition.wait(min(remaining, 1.0))
-        return True
+            return not self.outages
 
     def __exit__(self, *exc_info):
         self._close()
         return False
 
     def _close(self):
+        logging.getLogger(_RABBIT_LOGGER).removeHandler(self._outage_log)
         if self._listener is not None:
             try:
                 self._listener.stop()

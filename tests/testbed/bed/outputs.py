@@ -5,6 +5,7 @@ tests/integration/integration_config.yml, which ansible-test passes to every tar
 """
 import json
 import shlex
+from pathlib import Path
 
 from bed import layout
 
@@ -36,7 +37,9 @@ def write(state):
     clouds.write_text(json.dumps({"clouds": state["clouds"]}, indent=2) + "\n")
     clouds.chmod(0o600)
     inventory.write_text(json.dumps(_inventory(state), indent=2) + "\n")
-    state.update(clouds_yaml=str(clouds), inventory=str(inventory))
+    # code_dir: the bed's own code (tests/testbed), for targets that act on its services.
+    state.update(clouds_yaml=str(clouds), inventory=str(inventory),
+                 code_dir=str(Path(__file__).resolve().parents[1]))
     (layout.WORK / "testbed.json").write_text(json.dumps(state, indent=2, sort_keys=True) + "\n")
     env = {"OS_CLIENT_CONFIG_FILE": str(clouds), "OS_CLOUD": "precache-admin",
            "ANSIBLE_INVENTORY": str(inventory)}

@@ -51,13 +51,18 @@ def running(pid_file):
     return alive(read_pid(pid_file))
 
 
+def environ(env=None):
+    """This process's environment with `env` on top: what the bed's commands run with."""
+    full_env = environ(env)
+    return full_env
+
+
 def start(name, argv, log_path, pid_file, env=None, cwd=None):
     """Start a daemon in its own session, output to its log, pid recorded. Idempotent."""
     if running(pid_file):
         return read_pid(pid_file)
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
-    full_env = dict(os.environ)
-    full_env.update(env or {})
+    full_env = environ(env)
     with open(log_path, "ab") as log:
         log.write(("\n==== %s starting: %s\n" % (name, " ".join(map(str, argv)))).encode())
         log.flush()
@@ -133,8 +138,7 @@ def http_ok(url, codes=(200, 300, 401)):
 
 def run(argv, log_path, env=None, cwd=None, what=None, timeout=600):
     """Run a set-up command to completion, its output appended to log_path; fail with the tail."""
-    full_env = dict(os.environ)
-    full_env.update(env or {})
+    full_env = environ(env)
     Path(log_path).parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "ab") as log:
         log.write(("\n==== %s\n" % " ".join(map(str, argv))).encode())

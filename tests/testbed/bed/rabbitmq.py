@@ -4,6 +4,7 @@ Debian's policy-rc.d keeps the packaged service from starting, and the test bed 
 node anyway: loopback only, its own ports, its own HOME (Erlang cookie), mnesia, logs and pid.
 """
 import shutil
+import subprocess
 
 from bed import common, layout, procs
 
@@ -68,6 +69,23 @@ def up(state):
                   what="rabbitmqctl wait")
         procs.wait_until(_healthy, "rabbitmq", paths["log"], paths["pid"], timeout=30)
     state["rabbitmq"] = {"transport_url": TRANSPORT_URL}
+
+
+def restart_app():
+    """Restart the broker in its running node, as a restart looks to its clients: every
+    connection drops and the transient queues go. Nova's services reconnect by themselves."""
+    paths, env = _paths(), _env()
+    for action in ("stop_app", "start_app"):
+        procs.run([CTL, action], paths["log"], env=env, what="rabbitmqctl " + action, timeout=60)
+    procs.wait_until(_healthy, "rabbitmq", paths["log"], paths["pid"], timeout=30)
+
+
+def queues():
+    """The names of the broker's queues."""
+    listed = subprocess.run([CTL, "list_queues", "--quiet", "--no-table-headers", "name"],
+                            env=procs.environ(_env()), capture_output=True, text=True,
+                            timeout=60, check=True)
+    return listed.stdout.split()
 
 
 def down():

@@ -39,17 +39,9 @@ FLAVOURS = [
      "with_base": False},
 ]
 
-NOVA_CONF = """\
-# nova.conf of test bed host {name} ({flavour} layout)
-[DEFAULT]
-host = {name}
-my_ip = {address}
-state_path = /var/lib/nova
-compute_driver = libvirt.LibvirtDriver
-
-[libvirt]
-virt_type = kvm
-{extra}"""
+# Each host's nova.conf (str.format: name, address, flavour, extra); the settings unit tests
+# read it too.
+NOVA_CONF = (Path(__file__).parent / "nova.conf.template").read_text()
 
 SSHD_CONFIG = """\
 Port {port}

@@ -7,10 +7,15 @@
 #   3. playbooks/precache.yml with the nova engine, with compute hosts in the inventory that
 #      cannot be reached: no play connects to them; the progress callback's lines, its
 #      notifications and the role's summary, exactly; the bus password not in its -vvvv output;
+#      the images copied into the rbd store site-b, reported per store; an unknown store fails
+#      the run before Nova is asked anything;
 #   4. playbooks/watch.yml follows a run started with openstacksdk alone, a forced-down host
 #      skipped; with no run it fails (exit code 2) when its time is up;
 #   6. a nova-compute that never answers its cache_images call (its process stopped while Nova
-#      lists it up): the run fails, naming that host.
+#      lists it up): the run fails, naming that host;
+#   7. RabbitMQ restarted mid-run (compute2 stopped again, so that the run lasts): the module
+#      stops at once and fails as "could not follow", with what it saw; Nova's services
+#      reconnect, and a run after it is followed to its end.
 set -euo pipefail
 
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
@@ -66,7 +71,8 @@ export ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress
 export PRECACHE_PROGRESS_FILE=$work/progress.jsonl
 ansible-playbook -i "$work/unreachable.yml" openstack_ops.precache.precache \
     -e precache_engine=nova -e precache_cloud=precache-admin -e "aggregate=$aggregate" \
-    -e "{\"images\": [\"$small\", \"$tiny_name\"]}" -e "@$work/bus.yml" \
+    -e "{\"images\": [\"$small\", \"$tiny_name\"], \"precache_nova_rbd_stores\": [\"site-b\"]}" \
+    -e "@$work/bus.yml" -e precache_store_copy_poll_interval=1 \
     -e "precache_summary_file=$work/summary.json" -vvvv > "$work/engine.log" 2>&1 ||
     { cat "$work/engine.log"; exit 1; }
 grep -E '^(host [0-9]|Completed |PLAY RECAP|localhost )' "$work/engine.log"
@@ -77,7 +83,20 @@ for secret in "$transport_url" "$(echo "$transport_url" | cut -d@ -f1)"; do
     fi
 done
 python files/check_run.py "$work/engine.log" "$work/progress.jsonl" "$work/summary.json" \
-    "$aggregate" "$small,$tiny" ""
+    "$aggregate" "$small,$tiny" "" site-b
+echo "== 3b. an rbd store Glance does not know fails the run before Nova is asked anything"
+status=0
+ansible-playbook -i "$work/unreachable.yml" openstack_ops.precache.precache \
+    -e precache_engine=nova -e precache_cloud=precache-admin -e "aggregate=$aggregate" \
+    -e "{\"images\": [\"$small\"], \"precache_nova_rbd_stores\": [\"site-x\"]}" \
+    -e "@$work/bus.yml" > "$work/bad_store.log" 2>&1 || status=$?
+[ "$status" = 2 ] || { cat "$work/bad_store.log"; echo "a bad store exited $status, not 2" >&2; exit 1; }
+grep -q "Glance has no store 'site-x' (its stores: site-a, site-b)" "$work/bad_store.log" ||
+    { cat "$work/bad_store.log"; exit 1; }
+if grep -q "Have Nova cache the images, one aggregate after another" "$work/bad_store.log"; then
+    echo "Nova was asked although a store was bad" >&2
+    exit 1
+fi
 
 echo "== 4. playbooks/watch.yml follows a run started with openstacksdk, compute3 forced down"
 python files/nova.py "$config" force-down compute3
@@ -120,3 +139,31 @@ at_exit thaw
 python files/nova.py "$config" freeze compute2
 run unreported.yml "$@"
 thaw
+
+echo "== 7. RabbitMQ restarted mid-run: could not follow, said at once, with what was seen"
+python files/nova.py "$config" freeze compute2
+started=$SECONDS
+run outage.yml "$@" &
+runner=$!
+stop_runner() {
+    kill "$runner" 2>/dev/null || true
+    wait "$runner" || true
+    exit 1
+}
+python files/nova.py "$config" bus-queue openstack-ops-precache- || stop_runner
+sleep 3  # the request and the report of compute1
+python files/nova.py "$config" bus-restart || stop_runner
+restarted=$SECONDS
+status=0
+wait "$runner" || status=$?
+thaw
+test "$status" = 0 || { echo "outage.yml failed" >&2; exit 1; }
+# Stopped by the outage, not by its 150 s timeout nor by the conductor's 60 s call timeout.
+took=$((SECONDS - restarted))
+[ "$took" -lt 45 ] || { echo "the module took $took s after the restart to stop" >&2; exit 1; }
+echo "stopped $took s after the broker's restart ($((SECONDS - started)) s in all)"
+# The bed is whole again: a run after the restart is followed to its end. On an aggregate of its
+# own, which the conductor's call to compute2 for the interrupted run (until its 60 s timeout)
+# cannot be taken for.
+python files/nova.py "$config" aggregate "$aggregate-after" > /dev/null
+run after_outage.yml -e "aggregate=$aggregate-after" "$@"

@@ -156,6 +156,21 @@ def test_the_filter_summarizes_several_aggregates():
     assert "Not attempted: edge2" in summary["lines"]
 
 
+def test_the_filter_reports_the_copies_into_the_rbd_hosts_stores():
+    copy = {"target_stores": ["edge-ceph"], "failed": True, "copies": [
+        {"id": IMG_A, "store": "edge-ceph", "status": "present", "msg": "already in store"},
+        {"id": IMG_B, "store": "edge-ceph", "status": "timed_out",
+         "msg": "image %s: not in store edge-ceph after 600s" % IMG_B}]}
+    summary = nova_cache_summary([module_result()], started_at=0, store_copies=[
+        {"stores": ["edge-ceph"], "result": copy}])
+    assert summary["stores"] == {"edge-ceph": {
+        "images": {"present": [IMG_A], "timed_out": [IMG_B]},
+        "problems": ["image %s: not in store edge-ceph after 600s" % IMG_B]}}
+    assert summary["lines"][-2:] == ["Glance store edge-ceph: 1 present, 1 timed out",
+                                     "  image %s: not in store edge-ceph after 600s" % IMG_B]
+    assert nova_cache_summary([module_result()])["stores"] == {}
+
+
 def test_the_filter_refuses_what_is_not_a_list():
     with pytest.raises(Exception, match="must be a list of aggregate_precache results"):
         nova_cache_summary({"hosts": {}})

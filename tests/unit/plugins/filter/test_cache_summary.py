@@ -52,6 +52,17 @@ def test_summary_counts_hosts_errors_and_failures_per_image():
     assert summary["lines"][-1] == "Not attempted: compute4, compute5"
 
 
+def test_the_copies_into_the_stores_of_rbd_hosts_are_reported_per_store():
+    hostvars = {"compute1": {"precache_result": ok(0)}}
+    copies = [{"stores": ["site-b"], "result": {"target_stores": ["site-b"], "copies": [
+        {"id": IMG_A, "store": "site-b", "status": "copied", "msg": "copied"},
+        {"id": IMG_B, "store": "site-b", "status": "present", "msg": "already in store"}]}}]
+    summary = cache_summary(["compute1"], hostvars, images=PLAN, store_copies=copies)
+    assert summary["stores"] == {"site-b": {"images": {"copied": [IMG_A], "present": [IMG_B]},
+                                            "problems": []}}
+    assert summary["lines"][1:] == ["Glance store site-b: 1 copied, 1 present"]
+
+
 def test_a_clean_run_has_one_line():
     hostvars = {"compute1": {"precache_result": ok(0)}}
     summary = cache_summary(["compute1"], hostvars, images=[IMG_A, IMG_B])

@@ -40,6 +40,7 @@ class Nova:
         self.outcome = {}        # host -> (cached, failed), default everything cached
         self.ends = True
         self.silent = set()      # hosts whose cache_images call never returns: no progress
+        self.outage_after = None  # the host after whose progress the bus connection is lost
         self.duplicate_bug = False   # Nova before 27.5.0/28.3.0/29.0.0 (bug 2034702)
         self.error = None
         self.events = []
@@ -91,6 +92,7 @@ class FakeWatch(notification_watch.NotificationWatch):
     def __enter__(self):
         self.nova.events.append(("listen", self.url, self.exchange, self.topic))
         self.nova.listeners.append(self)
+        self._started = self.clock()
         self.deliver(self.nova.before)
         return self
 
@@ -99,6 +101,10 @@ class FakeWatch(notification_watch.NotificationWatch):
             with self.condition:
                 self.run.feed("aggregate.cache_images." + event,
                               {"nova_object.data": data}, self.clock())
+            if event == "progress" and data["host"] == self.nova.outage_after:
+                self.outage("[c0ffee] AMQP server on 127.0.0.1:25672 is unreachable: "
+                            "[Errno 111] ECONNREFUSED. Trying again in 1 seconds.")
+                return
 
     def __exit__(self, *exc):
         self.nova.events.append(("stop", self.pool))
@@ -189,6 +195,27 @@ def test_a_host_nova_sent_no_result_for_fails_the_module(nova):
     assert result["hosts_skipped"] == ["compute3"]
     assert result["msg"] == ("pre-cache of aggregate rollout: host compute2: %s (images %s)"
                              % (aggregate_run.NO_RESULT, CIRROS["id"]))
+
+
+def test_a_bus_outage_mid_run_is_could_not_follow_with_what_was_seen(nova):
+    nova.outage_after = "compute1"
+    outcome = run(request(images=["cirros", "ubuntu"], request_mode="per_image"))
+    assert outcome.failed
+    result = outcome.result
+    assert result["followed"] is False and result["complete"] is False
+    assert [outage["message"] for outage in result["bus_outages"]] == [
+        "[c0ffee] AMQP server on 127.0.0.1:25672 is unreachable: [Errno 111] ECONNREFUSED. "
+        "Trying again in 1 seconds."]
+    assert result["hosts"]["compute1"]["images_cached"] == [CIRROS["id"]]
+    assert result["hosts_failed"] == [] and result["hosts_unreported"] == []
+    assert result["notifications"] == 2
+    # No request after the outage: its run could not be followed either.
+    assert result["requests"] == [[CIRROS["id"]]]
+    assert result["msg"].startswith(
+        "pre-cache of aggregate rollout: could not follow the run: the connection to the message "
+        "bus was lost ")
+    assert result["msg"].endswith("seen until then: 2 notifications, reports of compute1; not "
+                                  "yet: compute2, compute3")
 
 
 def test_nova_s_duplicate_images_bug_makes_one_request_per_image(nova, warnings):

@@ -42,3 +42,22 @@ def test_store_copies_of_an_rbd_result():
     # Not an rbd result, or a store no run asked for: unchanged.
     assert _progress_results.with_store_copies(ok_result([IMG_A]), [present]) == ok_result([IMG_A])
     assert _progress_results.with_store_copies(rbd_result("site-c"), [present]) == rbd_result("site-c")
+
+
+def test_stores_summary_gives_each_store_its_images_by_status_and_its_problems():
+    runs = [{"stores": ["site-b", "site-c"], "result": {"copies": [
+        {"id": IMG_A, "store": "site-b", "status": "copied", "msg": "copied"},
+        {"id": IMG_A, "store": "site-c", "status": "failed", "msg": "Glance refused: HTTP 403"},
+        {"id": IMG_B, "store": "site-b", "status": "present", "msg": "already there"}]}},
+        {"stores": ["site-x"], "result": {"failed": True, "msg": "Glance has no store 'site-x'"}},
+        {"stores": ["site-y"], "result": {"skipped": True}}]
+    assert _progress_results.stores_summary(runs) == {
+        "site-b": {"images": {"copied": [IMG_A], "present": [IMG_B]}, "problems": []},
+        "site-c": {"images": {"failed": [IMG_A]}, "problems": ["Glance refused: HTTP 403"]},
+        "site-x": {"images": {}, "problems": ["Glance has no store 'site-x'"]}}
+    assert _progress_results.stores_summary(None) == {}
+    # A later run for a store (the real copy after a check-mode look) replaces the earlier.
+    looked = {"stores": ["site-b"], "result": {"copies": [
+        {"id": IMG_A, "store": "site-b", "status": "copied", "msg": "would copy it"}]}}
+    assert _progress_results.stores_summary([looked] + runs)["site-b"] == {
+        "images": {"copied": [IMG_A], "present": [IMG_B]}, "problems": []}

@@ -13,3 +13,14 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _pro
 ])
 def test_progress_line(index, total, elapsed, line):
     assert _progress_text.progress_line(index, total, "compute68", 1, 0, elapsed) == line
+
+
+def test_the_summary_ends_with_a_line_per_glance_store_and_its_problems():
+    summary = {"hosts_completed": 1, "errors": 0, "elapsed": 3, "bytes_downloaded": 0,
+               "failing_hosts": {}, "image_failures": {}, "hosts_not_attempted": [],
+               "stores": {"site-b": {"images": {"timed_out": ["i1"], "copied": ["i2", "i3"]},
+                                     "problems": ["image i1: not in store\x1b[2J site-b"]},
+                          "site-a": {"images": {}, "problems": ["no store"]}}}
+    assert _progress_text.summary_lines(summary)[1:] == [
+        "Glance store site-a: no copy", "  no store",
+        "Glance store site-b: 2 copied, 1 timed out", "  image i1: not in store\\x1b[2J site-b"]

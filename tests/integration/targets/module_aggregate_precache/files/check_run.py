@@ -1,10 +1,11 @@
 """Check what the progress callback and the role made of Nova's own pre-cache run, exactly.
 
-  check_run.py LOG PROGRESS SUMMARY AGGREGATE IMAGES SKIPPED
+  check_run.py LOG PROGRESS SUMMARY AGGREGATE IMAGES SKIPPED [STORES]
 
 LOG is ansible-playbook's output, PROGRESS the callback's JSON lines, SUMMARY the role's summary
 file; AGGREGATE the aggregate's name, IMAGES the image ids (comma-separated) every host that was
-up cached, SKIPPED the hosts Nova skipped (comma-separated, may be empty). The three compute
+up cached, SKIPPED the hosts Nova skipped (comma-separated, may be empty), STORES the Glance
+stores the images were copied into or found in (precache_nova_rbd_stores). The three compute
 hosts each have one line and one progress notification, in the order they reported to Nova.
 """
 import json
@@ -14,7 +15,7 @@ import sys
 HOSTS = ["compute1", "compute2", "compute3"]
 
 
-def main(log_path, progress_path, summary_path, aggregate, images, skipped):
+def main(log_path, progress_path, summary_path, aggregate, images, skipped, stores=""):
     images = sorted(images.split(","))
     skipped = [host for host in skipped.split(",") if host]
     with open(log_path) as handle:
@@ -55,6 +56,15 @@ def main(log_path, progress_path, summary_path, aggregate, images, skipped):
     assert sorted(summary["failing_hosts"]) == sorted(skipped), summary
     for host in skipped:
         assert summary["failing_hosts"][host]["status"] == "skipped", summary
+    stores = [store for store in stores.split(",") if store]
+    assert sorted(summary["stores"]) == stores, summary
+    for store in stores:
+        entry = summary["stores"][store]
+        assert entry["problems"] == [], entry
+        assert sorted(sum(entry["images"].values(), [])) == images, entry
+        assert set(entry["images"]) <= {"present", "copied"}, entry
+        # The callback's summary says it too.
+        assert re.search(r"^Glance store %s: \d+ (copied|present)" % store, log, re.M), log
     print("checked: %d lines, %d notifications, the summary" % (len(lines), len(notes)))
 
 

@@ -17,6 +17,9 @@ a pre-cache started with openstacksdk alone, and whether a queue is left on the 
                                            still lists it up for service_down_time, and its
                                            RPC calls get no answer
   nova.py CONFIG thaw HOST                 let it go on (SIGCONT) and wait until it is up
+  nova.py CONFIG bus-queue PREFIX          wait until a queue whose name starts with PREFIX
+                                           is on the bus (a watch is listening)
+  nova.py CONFIG bus-restart               restart RabbitMQ's broker in its node (bed/rabbitmq.py)
 
 A fake nova-compute cannot be restarted on its database (bed/nova.py): freeze, never kill.
 
@@ -68,6 +71,16 @@ def restore(conn):
             conn.compute.enable_service(service, service.host, service.binary)
 
 
+def bus(config):
+    """The test bed's bed/rabbitmq.py, for the bed whose settings are CONFIG."""
+    with open(config) as handle:
+        testbed = json.load(handle)["testbed"]
+    os.environ["PRECACHE_TESTBED_DIR"] = testbed["work_dir"]
+    sys.path.insert(0, testbed["code_dir"])
+    from bed import rabbitmq
+    return rabbitmq
+
+
 def main(config, command, *args):
     conn = connect(config)
     if command == "aggregate":
@@ -111,6 +124,14 @@ def main(config, command, *args):
             except kombu.exceptions.ChannelError:  # 404 NOT_FOUND
                 return
         sys.exit("the queue %s is still on the bus" % args[0])
+    elif command == "bus-queue":
+        deadline = time.monotonic() + 60
+        while not any(name.startswith(args[0]) for name in bus(config).queues()):
+            if time.monotonic() > deadline:
+                sys.exit("no queue %s* on the bus after 60 s" % args[0])
+            time.sleep(0.5)
+    elif command == "bus-restart":
+        bus(config).restart_app()
     else:
         sys.exit(__doc__)
 

@@ -3,6 +3,7 @@
 """Following Nova's aggregate.cache_images notifications: the listener's wiring to
 oslo.messaging and kombu (both replaced by doubles)."""
 
+import logging
 import socket
 import sys
 import types
@@ -135,6 +136,23 @@ def test_waiting_ends_at_the_timeout(bus):
     with NotificationWatch("rabbit://u:p@h:5672/", run, clock=lambda: next(clock)) as watch:
         watch.condition.wait = lambda timeout: None
         assert watch.wait(lambda: run.ended, timeout=5) is False
+
+
+def test_a_lost_bus_connection_is_an_outage_and_ends_the_wait(bus):
+    """oslo.messaging's rabbit driver only logs a lost broker, and reconnects: the watch takes
+    the record as an outage, without the password, and stops waiting at once."""
+    rabbit = logging.getLogger("oslo_messaging._drivers.impl_rabbit")
+    run = AggregateRun(4)
+    with NotificationWatch("rabbit://nova:hunter2@rabbit:5672/", run) as watch:
+        rabbit.warning("Heartbeat support requested but it is not supported")
+        rabbit.error("[%s] AMQP server on %s:%s is unreachable: %s. Trying again in %d seconds.",
+                     "c0ffee", "rabbit", 5672, "Connection refused (user nova, hunter2)", 1)
+        assert watch.wait(lambda: run.ended, timeout=30) is False
+    assert len(watch.outages) == 1
+    message = watch.outages[0]["message"]
+    assert "AMQP server on rabbit:5672 is unreachable" in message and "hunter2" not in message
+    rabbit.error("[x] AMQP server on rabbit:5672 is unreachable: later. Trying again in 1 seconds.")
+    assert len(watch.outages) == 1, "the handler outlived the watch"
 
 
 def test_a_listener_that_cannot_start_is_an_error_without_the_password(bus):

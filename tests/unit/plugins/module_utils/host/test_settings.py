@@ -7,6 +7,8 @@ The fake hosts are directory trees under tmp_path, passed as `root`.
 
 import json
 
+import pathlib
+
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import nova_conf as nc
@@ -180,17 +182,7 @@ def test_an_absolute_subdirectory_name_is_joined_as_nova_joins_it(tmp_path):
 
 # --- the test bed's hosts (tests/testbed/bed/sshhosts.py) -------------------------------------
 
-TESTBED_CONF = """\
-# nova.conf of test bed host {name} ({flavour} layout)
-[DEFAULT]
-host = {name}
-my_ip = {address}
-state_path = /var/lib/nova
-compute_driver = libvirt.LibvirtDriver
-
-[libvirt]
-virt_type = kvm
-{extra}"""
+TESTBED_CONF = (pathlib.Path(__file__).parents[4] / "testbed" / "bed" / "nova.conf.template").read_text()
 
 
 @pytest.mark.parametrize("flavour, nova_conf, instances, extra, cache", [
