@@ -29,10 +29,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.nova_lock import NovaLock
 
 
-def _open_dir(name, dir_fd, uid, create, where):
+def open_dir(name, dir_fd, uid, create, where, mode=0o755):
     """Open directory `name` (relative to dir_fd, or absolute) without following a link.
 
-    Creates it (mode 0755, as the calling user) when missing and `create`; returns None when
+    Creates it (with `mode`, as the calling user) when missing and `create`; returns None when
     missing otherwise. Refuses anything but a directory owned by `uid`.
     """
     try:
@@ -41,12 +41,12 @@ def _open_dir(name, dir_fd, uid, create, where):
         if not create:
             return None
         try:
-            os.mkdir(name, 0o755, dir_fd=dir_fd)
+            os.mkdir(name, mode, dir_fd=dir_fd)
         except FileExistsError:
             pass
         except OSError as err:
             raise CacheError("cannot create %s: %s" % (where, err.strerror)) from None
-        return _open_dir(name, dir_fd, uid, False, where)
+        return open_dir(name, dir_fd, uid, False, where)
     except OSError as err:
         raise CacheError("refusing %s: %s; Nova's directories must be real directories of the "
                          "user nova-compute runs as" % (where, _describe_entry(name, dir_fd, err))
@@ -86,7 +86,7 @@ class CacheDir:
         relative = os.path.relpath(self.path, self.instances_path)
         if relative.startswith(os.pardir) or os.path.isabs(relative) or relative == os.curdir:
             # A cache_dir of its own: only its last component is guarded.
-            self.fd = _open_dir(self.path, None, self.uid, self.create, self.path)
+            self.fd = open_dir(self.path, None, self.uid, self.create, self.path)
             return
         try:
             self.instances_fd = os.open(self.instances_path, os.O_RDONLY | os.O_DIRECTORY
@@ -102,7 +102,7 @@ class CacheDir:
         fd, done = self.instances_fd, self.instances_path
         for part in relative.split(os.sep):
             done = os.path.join(done, part)
-            parent, fd = fd, _open_dir(part, fd, self.uid, self.create, done)
+            parent, fd = fd, open_dir(part, fd, self.uid, self.create, done)
             if parent != self.instances_fd:
                 os.close(parent)
             if fd is None:
@@ -131,7 +131,7 @@ class CacheDir:
             name = LOCK_DIR_NAME
             if base is None:
                 name = os.path.join(self.instances_path, LOCK_DIR_NAME)
-            self._lock_fd = _open_dir(name, base, self.uid, create,
+            self._lock_fd = open_dir(name, base, self.uid, create,
                                       os.path.join(self.instances_path, LOCK_DIR_NAME))
         return self._lock_fd
 
