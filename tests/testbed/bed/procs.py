@@ -53,7 +53,8 @@ def running(pid_file):
 
 def environ(env=None):
     """This process's environment with `env` on top: what the bed's commands run with."""
-    full_env = environ(env)
+    full_env = dict(os.environ)
+    full_env.update(env or {})
     return full_env
 
 

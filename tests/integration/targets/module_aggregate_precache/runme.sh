@@ -143,7 +143,9 @@ thaw
 echo "== 7. RabbitMQ restarted mid-run: could not follow, said at once, with what was seen"
 python files/nova.py "$config" freeze compute2
 started=$SECONDS
-run outage.yml "$@" &
+# Not through run(): $! must be ansible-playbook's own pid, for stop_runner.
+ansible-playbook -i localhost, -c local -e "@$work/plan.json" -e "aggregate=$aggregate" \
+    -e "work=$work" outage.yml "$@" &
 runner=$!
 stop_runner() {
     kill "$runner" 2>/dev/null || true
