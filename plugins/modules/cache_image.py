@@ -207,6 +207,63 @@ options:
     type: list
     elements: str
     default: []
+  site:
+    description:
+      - Fetch once per site (docs/sites.md). This host is one of the hosts of an edge site,
+        which take the original bytes Glance sent from each other over the LAN instead of
+        each from Glance over the WAN.
+      - Whatever the source, the bytes are checked against Glance's own C(os_hash_value) of
+        O(images) (given by the controller, not by the peer), so a peer cannot hand this host
+        anything Glance did not serve; then come the same format checks, conversion, Nova's
+        lock and install as for a Glance download. Only images with a sha256-or-stronger
+        C(os_hash_algo) are taken from peers; the others come from Glance.
+    type: dict
+    suboptions:
+      run_id:
+        description:
+          - The site run's id, 16 to 64 lowercase hex digits, which names this run's staging
+            folder C(<instances_path>/.precache-staging/<run_id>).
+        type: str
+        required: true
+      stage:
+        description:
+          - Keep the verified bytes Glance (or a peer) sent in the staging folder, for
+            M(openstack_ops.precache.image_serve) to serve to the site's other hosts. An image
+            already cached is staged too when its base file is still in the image's own format
+            (not converted), since the peers check its hash anyway.
+        type: bool
+        default: false
+      peers:
+        description:
+          - The hosts of the site to fetch from, in order, each a C(name) (for the results)
+            and the C(url) its M(openstack_ops.precache.image_serve) returned. A peer that
+            fails, or serves anything but Glance's bytes, is left for the next, then Glance.
+        type: list
+        elements: dict
+        default: []
+        suboptions:
+          name:
+            description: The peer's name.
+            type: str
+            required: true
+          url:
+            description: The peer's image_serve URL, such as C(http://192.0.2.11:47400).
+            type: str
+            required: true
+      token:
+        description: The site run's token, which the peers' servers require.
+        type: str
+      rate_limit:
+        description:
+          - Bytes per second for the transfers from peers, instead of O(rate_limit), which
+            applies to Glance; empty for no limit.
+        type: str
+      glance_fallback:
+        description:
+          - Whether an image that no peer served in full goes to Glance; with V(false) it
+            fails instead.
+        type: bool
+        default: true
 notes:
   - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does. It is
     always told the image's format (C(-f)), never left to probe it, and reads the checked
@@ -277,8 +334,20 @@ images:
       description: Size of the cached file in bytes.
       type: int
     bytes_transferred:
-      description: Bytes downloaded from Glance for this image.
+      description: Bytes downloaded for this image, from RV(images[].source).
       type: int
+    source:
+      description: Where the bytes came from, V(glance) or C(peer NAME) (O(site.peers)); null
+        when nothing was downloaded.
+      type: str
+    source_failures:
+      description: Why each source tried before RV(images[].source) failed.
+      type: list
+      elements: str
+    staged:
+      description: Whether the image's original bytes were staged for the site's peers
+        (O(site.stage)).
+      type: bool
     seconds:
       description: Time spent on this image.
       type: float
@@ -335,9 +404,18 @@ images_skipped:
   returned: always
   type: list
   elements: str
+bytes_from_glance:
+  description: Bytes downloaded from Glance, over all the images.
+  returned: always
+  type: int
+bytes_from_peers:
+  description: Bytes downloaded from the site's peers (O(site.peers)), over all the images.
+  returned: always
+  type: int
 stale_temps_removed:
   description: Our temporary files that no running C(cache_image) held (left by an interrupted
-    run), which were removed.
+    run), and the staging folders of site runs untouched for a day (killed runs'), which were
+    removed.
   returned: always
   type: list
   elements: str
@@ -348,6 +426,8 @@ evicted:
   type: list
   elements: dict
 """
+
+import contextlib
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
@@ -360,6 +440,11 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_m
     HostModule)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import space_policy
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_sources import (
+    SiteSources)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
+    STAGING_DIR_NAME, Staging, clean_stale_staging)
 
 IMAGE_SPEC = dict(
     id=dict(type="str", required=True),
@@ -395,6 +480,15 @@ ARGUMENT_SPEC = dict(
     cache_max_count=dict(type="int"),
     cache_max_percent=dict(type="float"),
     pinned_images=dict(type="list", elements="str", default=[]),
+    site=dict(type="dict", options=dict(
+        run_id=dict(type="str", required=True),
+        stage=dict(type="bool", default=False),
+        peers=dict(type="list", elements="dict", default=[], options=dict(
+            name=dict(type="str", required=True),
+            url=dict(type="str", required=True))),
+        token=dict(type="str", no_log=True),
+        rate_limit=dict(type="str"),
+        glance_fallback=dict(type="bool", default=True))),
     **DOWNLOAD_ARGUMENT_SPEC
 )
 
@@ -408,7 +502,7 @@ class CacheImageModule(HostModule):
     def run(self):
         params = self.params
         rate_limit = parse_size(params["rate_limit"]) if params["rate_limit"] else None
-        space = cache_worker.SpacePolicy(parse_size(params["free_space_reserve"]),
+        space = space_policy.SpacePolicy(parse_size(params["free_space_reserve"]),
                                          params["space_check"])
         limits = parse_limits(params["cache_max_size"], params["cache_max_count"],
                               params["cache_max_percent"])
@@ -426,6 +520,10 @@ class CacheImageModule(HostModule):
             changed=bool(downloaded or stale or evicted), images=records,
             stale_temps_removed=stale, images_type=self.settings.images_type,
             glance_store=self.layout.glance_store, evicted=evicted,
+            bytes_from_glance=sum(r["bytes_transferred"] for r in records
+                                  if r["source"] == "glance"),
+            bytes_from_peers=sum(r["bytes_transferred"] for r in records
+                                 if r["source"] not in (None, "glance")),
             diff=dict(before="".join("%s\n" % e["path"] for e in evicted),
                       after="".join("%s\n" % r["path"] for r in downloaded)),
             **self.common_result(), **cache_worker.summarize(records))
@@ -443,8 +541,12 @@ class CacheImageModule(HostModule):
         signatures = SignatureCheck(settings, params["key_manager_endpoint"],
                                     params["auth_token"], tls)
         create = not check_mode and self.layout.uses_cache_dir
-        with CacheDir(settings, self.uid, create=create) as cache_dir:
+        with CacheDir(settings, self.uid, create=create) as cache_dir, \
+                self._staging(create) as staging:
             stale = [] if check_mode or cache_dir.fd is None else cache_dir.clean_stale_temps()
+            if create:
+                stale += ["%s/%s" % (STAGING_DIR_NAME, run) for run in clean_stale_staging(
+                    settings.instances_path, self.uid)]
             transfer = {name: params[name] for name in TRANSFER_OPTIONS}
             cacher = cache_worker.ImageCacher(
                 settings, self.qemu_img, cache_worker.should_convert(params["force_raw"], settings),
@@ -455,9 +557,27 @@ class CacheImageModule(HostModule):
                 evictor=Evictor(cache_dir, self.qemu_img, limits,
                                 [i["id"] for i in params["images"]] + params["pinned_images"])
                 if limits.enabled else None,
-                space=space, allow_unverified=params["allow_unverified"], signatures=signatures)
+                space=space, allow_unverified=params["allow_unverified"], signatures=signatures,
+                sources=self._sources(), staging=staging)
             records = [cacher.cache(image) for image in params["images"]]
         return {"records": records, "stale": stale, "notes": signatures.notes}
+
+    def _staging(self, create):
+        """This seed's staging (site.stage) as a context manager; a null one otherwise."""
+        site = self.params["site"]
+        if not (site and site["stage"] and create):
+            return contextlib.nullcontext()
+        return Staging(self.settings.instances_path, self.uid, site["run_id"])
+
+    def _sources(self):
+        site = self.params["site"]
+        if not site:
+            return None
+        if site["peers"] and not site["token"]:
+            raise ValueError("site.peers needs site.token, the run's token their servers require")
+        return SiteSources(site["peers"], site["token"],
+                           parse_size(site["rate_limit"]) if site["rate_limit"] else None,
+                           site["glance_fallback"])
 
     def _mode(self):
         mode = self.params["mode"]

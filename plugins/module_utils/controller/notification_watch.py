@@ -12,8 +12,8 @@ other consumers, and hands each to an AggregateRun (aggregate_run.py), which mak
 the queue is deleted when the watch ends.
 
 A bus outage mid-run (RabbitMQ restarted, the connection cut) loses the notifications Nova sent
-meanwhile, and oslo.messaging only logs it and reconnects: the watch takes those log records as
-`outages`, and wait() then stops, so that the run is reported as not followed, with what was
+meanwhile, and oslo.messaging only logs it and reconnects, or only logs the reconnection when it
+was quick: the watch takes those log records as `outages`, and wait() then stops, so that the run is reported as not followed, with what was
 seen until then, rather than waited for until its timeout or taken as complete.
 """
 
@@ -36,9 +36,11 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.
 NOVA_EXCHANGE = "nova"
 NOVA_TOPIC = "versioned_notifications"
 POOL_PREFIX = "openstack-ops-precache-"
-# What oslo.messaging's rabbit driver logs when it loses the broker (then it reconnects).
-_RABBIT_LOGGER = "oslo_messaging._drivers.impl_rabbit"
-_OUTAGE = re.compile(r"unreachable|closed the connection|Connection failed|Failed to consume",
+# What oslo.messaging's drivers log when they lose the broker and when they reconnect (at INFO:
+# a reconnection soon enough logs no error). oslo.log names their loggers `oslo.messaging...`.
+_BUS_LOGGER = "oslo.messaging"
+_OUTAGE = re.compile(r"unreachable|closed the connection|Connection failed|Failed to consume|"
+                     r"recoverable connection/channel error|Reconnected to AMQP server",
                      re.IGNORECASE)
 
 
@@ -100,7 +102,7 @@ class _OutageLog(logging.Handler):
     """Takes the rabbit driver's log records of a lost connection as outages of a watch."""
 
     def __init__(self, watch):
-        super().__init__(logging.ERROR)
+        super().__init__(logging.INFO)
         self.watch = watch
 
     def emit(self, record):
@@ -140,7 +142,10 @@ class NotificationWatch:
         oslo_messaging, cfg = _import_oslo_messaging()
         check_reachable(self.url, self.connect_timeout)
         self._started = self.clock()
-        logging.getLogger(_RABBIT_LOGGER).addHandler(self._outage_log)
+        bus_logger = logging.getLogger(_BUS_LOGGER)
+        self._bus_level = bus_logger.level
+        bus_logger.setLevel(logging.INFO)
+        bus_logger.addHandler(self._outage_log)
         conf = cfg.ConfigOpts()
         conf(args=[], default_config_files=[], default_config_dirs=[])
         try:
@@ -188,7 +193,10 @@ class NotificationWatch:
         return False
 
     def _close(self):
-        logging.getLogger(_RABBIT_LOGGER).removeHandler(self._outage_log)
+        bus_logger = logging.getLogger(_BUS_LOGGER)
+        if self._outage_log in bus_logger.handlers:
+            bus_logger.removeHandler(self._outage_log)
+            bus_logger.setLevel(self._bus_level)
         if self._listener is not None:
             try:
                 self._listener.stop()

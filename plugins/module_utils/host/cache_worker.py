@@ -9,7 +9,6 @@ confined to its image and leaves no file of ours behind. This runs as Nova's use
 on a cache dir held open by descriptor (see cache_dir.CacheDir).
 """
 
-import io
 import os
 import time
 
@@ -22,8 +21,12 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.downlo
     DownloadError, download)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_acceptance import (
     convert_to_raw, inspect_image)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_sources import (
+    SiteSources, Source)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     ImageFormatError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.space_policy import (
+    GuardedFile, SpacePolicy)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
     SignatureError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import (
@@ -42,8 +45,6 @@ _VERIFIED = {
     "size": "size verified only: Glance has no hash of this image",
     None: "nothing verified: Glance gives neither a size nor a hash (allow_unverified)",
 }
-# The download's writes check the free space this often.
-_SPACE_CHECK_BYTES = 64 * 1024 * 1024
 
 
 def data_url(image, image_endpoint):
@@ -65,58 +66,6 @@ def should_convert(force_raw, settings):
     return force_raw == "true"
 
 
-class SpacePolicy:
-    """How much room an image needs before, and keeps while, it is written.
-
-    `reserve` bytes stay free for the instances that share the filesystem. With `check`
-    `virtual` a raw conversion needs the image's virtual size, as a fully written raw file
-    would; with `data` only the data qemu-img would write (`qemu-img map`), for
-    thin-provisioned hosts where a huge, sparse raw file is fine.
-    """
-
-    def __init__(self, reserve=0, check="virtual"):
-        self.reserve = reserve
-        self.check = check
-
-    def before_download(self, image, convert):
-        needed = image.get("size") or 0
-        if convert and self.check == "virtual" and image.get("disk_format") != "raw":
-            needed += image.get("virtual_size") or 0
-        return needed
-
-    def for_conversion(self, info, path, qemu_img):
-        if self.check == "data":
-            return qemu_img.data_size(path, info["format"])
-        return info["virtual_size"] or 0
-
-    def guard(self, cache_dir, what):
-        """A check to call while `what` writes: fails once the reserve is reached."""
-        def check():
-            free = cache_dir.free_bytes()
-            if free < self.reserve:
-                raise cache_files.CacheError(
-                    "%s stopped: %s is down to %s free, below the reserve of %s "
-                    "(free_space_reserve) kept for the instances on that filesystem"
-                    % (what, cache_dir.path, format_bytes(free), format_bytes(self.reserve)))
-        return check
-
-
-class _GuardedFile(io.FileIO):
-    """A temporary file that checks the free space every 64 MiB written."""
-
-    def __init__(self, fd, check):
-        super().__init__(fd, "r+", closefd=False)
-        self._check = check
-        self._since = 0
-
-    def write(self, data):
-        self._since += len(data)
-        if self._since >= _SPACE_CHECK_BYTES:
-            self._since = 0
-            self._check()
-        return super().write(data)
-
-
 class ImageCacher:
     """Caches the images of one plan on this host; one instance per module run.
 
@@ -126,7 +75,7 @@ class ImageCacher:
     def __init__(self, settings, qemu_img, convert, cache_dir, mode, lock_timeout,
                  download_options, image_endpoint=None, auth_token=None, check_mode=False,
                  download_missing=True, evictor=None, space=None, allow_unverified=False,
-                 signatures=None):
+                 signatures=None, sources=None, staging=None):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
@@ -143,6 +92,10 @@ class ImageCacher:
         self.allow_unverified = allow_unverified
         # A signature_check.SignatureCheck, or None where nothing is verified.
         self.signatures = signatures
+        # The site's peers to fetch from (image_sources.SiteSources), and this seed's staging
+        # of the bytes Glance sent, for them (site_staging.Staging); None outside a site.
+        self.sources = sources or SiteSources()
+        self.staging = staging
         self.layout = layout_for(settings)
 
     def cache(self, image):
@@ -152,7 +105,8 @@ class ImageCacher:
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
                   "size": None, "bytes_transferred": 0, "seconds": 0.0, "evicted": [],
-                  "signature": None, "msg": ""}
+                  "signature": None, "source": None, "source_failures": [], "staged": False,
+                  "msg": ""}
         # The name is a tenant's: shown escaped, so that it cannot forge lines of output.
         label = "image %s%s" % (printable(image["id"]),
                                 " (%s)" % printable(image["name"]) if image.get("name") else "")
@@ -224,6 +178,10 @@ class ImageCacher:
                     "again" % (path, info["format"], expected, self.convert))
             # Restart Nova's expiry clock, as Nova's own pre-cache does.
             os.utime(fd)
+            if self.staging is not None and info["format"] == image["disk_format"]:
+                # Not converted: the base file may be what Glance sent, which the peers check.
+                self.staging.stage(image["id"], fd)
+                record["staged"] = True
             record.update(action=REFRESHED, format=info["format"], size=os.fstat(fd).st_size,
                           msg="already cached; mtime refreshed")
         finally:
@@ -249,17 +207,14 @@ class ImageCacher:
         temps = []
         try:
             temps.append(cache_dir.create_temp(name, "download"))
-            with _GuardedFile(temps[0][1], space.guard(cache_dir, "the download")) as handle:
-                fetched = download(
-                    data_url(image, self.image_endpoint), handle, headers=self.headers,
-                    size=image.get("size"), hash_algo=image.get("os_hash_algo"),
-                    hash_value=image.get("os_hash_value"), checksum=image.get("checksum"),
-                    signature_hash=verifier.new_hash() if verifier else None,
-                    **self.download_options)
-            record["bytes_transferred"] = fetched["bytes_transferred"]
+            with GuardedFile(temps[0][1], space.guard(cache_dir, "the download")) as handle:
+                fetched = self._fetch(image, handle, verifier, record)
             if verifier:
                 verifier.verify(fetched["signature_digest"])
                 record["signature"] = verifier.describe()
+            if self.staging is not None:
+                self.staging.stage(image["id"], temps[0][1])
+                record["staged"] = True
             source = cache_files.fd_path(temps[0][1])
             info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
@@ -283,7 +238,8 @@ class ImageCacher:
         finally:
             for temp in temps:
                 cache_dir.discard(*temp)
-        done = ["downloaded %s" % format_bytes(fetched["size"])]
+        done = ["downloaded %s%s" % (format_bytes(fetched["size"]), "" if record["source"] ==
+                                     "glance" else " from %s" % record["source"])]
         if fetched["attempts"] > 1:
             done.append("%d attempts" % fetched["attempts"])
         if fetched["bytes_resumed"]:
@@ -295,6 +251,30 @@ class ImageCacher:
             done.append("converted to raw")
         record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
+
+
+    def _fetch(self, image, handle, verifier, record):
+        """Download the image into `handle` from its first source that serves it in full and
+        verified; the record gets the source, the bytes and why the sources before failed."""
+        glance = Source("glance", data_url(image, self.image_endpoint), self.headers,
+                        self.download_options)
+        sources = self.sources.for_image(image, glance)
+        for source in sources:
+            try:
+                fetched = download(
+                    source.url, handle, headers=source.headers, size=image.get("size"),
+                    hash_algo=image.get("os_hash_algo"), hash_value=image.get("os_hash_value"),
+                    checksum=image.get("checksum"),
+                    signature_hash=verifier.new_hash() if verifier else None, **source.options)
+            except DownloadError as err:
+                record["source_failures"].append("%s: %s" % (source.label, err))
+                if source is sources[-1]:
+                    raise DownloadError("; ".join(record["source_failures"])
+                                        if len(sources) > 1 else str(err)) from None
+                continue
+            record["bytes_transferred"] += fetched["bytes_transferred"]
+            record["source"] = source.label
+            return fetched
 
 
 def _evicted_message(evicted, verb):

@@ -58,22 +58,14 @@ class Staging:
         self.root = os.path.join(instances_path, STAGING_DIR_NAME)
         self.path = os.path.join(self.root, run_id)
         self.uid = uid
-        self.root_fd = self.fd = None
+        self.fd = None
+        self.root_fd = _open_root(instances_path, uid, create)
         try:
-            instances_fd = os.open(instances_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-        except OSError as err:
-            raise CacheError("cannot open the instances dir %s: %s"
-                             % (instances_path, err.strerror)) from None
-        try:
-            self.root_fd = open_dir(STAGING_DIR_NAME, instances_fd, uid, create, self.root,
-                                    mode=0o700)
             if self.root_fd is not None:
                 self.fd = open_dir(run_id, self.root_fd, uid, create, self.path, mode=0o700)
         except BaseException:
             self.close()
             raise
-        finally:
-            os.close(instances_fd)
 
     def close(self):
         for fd in (self.fd, self.root_fd):
@@ -155,28 +147,56 @@ class Staging:
         except OSError as err:
             raise CacheError("cannot remove %s: %s" % (self.path, describe_error(err))) from None
 
-    def clean_stale(self, now=None, max_age=STALE_STAGING_AGE):
-        """Remove the other runs' folders untouched for `max_age` seconds: killed runs'."""
-        removed = []
-        if self.root_fd is None:
-            return removed
-        now = time.time() if now is None else now
-        for entry in sorted(os.listdir(self.root_fd)):
-            if entry == self.run_id or not _RUN_ID.match(entry):
-                continue
-            info = os.stat(entry, dir_fd=self.root_fd, follow_symlinks=False)
-            if not stat.S_ISDIR(info.st_mode) or now - info.st_mtime < max_age:
-                continue
-            old = open_dir(entry, self.root_fd, self.uid, False, os.path.join(self.root, entry))
-            if old is None:
-                continue
-            try:
-                _empty(old, os.path.join(self.root, entry))
-            finally:
-                os.close(old)
-            os.rmdir(entry, dir_fd=self.root_fd)
-            removed.append(entry)
-        return removed
+def clean_stale_staging(instances_path, uid, now=None, max_age=STALE_STAGING_AGE):
+    """Remove the runs' folders untouched for `max_age` seconds (killed runs'); the names of the
+    runs removed."""
+    root_fd = _open_root(instances_path, uid, False)
+    if root_fd is None:
+        return []
+    try:
+        return _remove_stale(root_fd, os.path.join(instances_path, STAGING_DIR_NAME), uid, now,
+                             max_age)
+    finally:
+        os.close(root_fd)
+
+
+def _open_root(instances_path, uid, create):
+    """`<instances_path>/.precache-staging`, opened (made when `create`); None when missing."""
+    try:
+        instances_fd = os.open(instances_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if create:
+            raise CacheError("the instances dir %s does not exist" % instances_path) from None
+        return None
+    except OSError as err:
+        raise CacheError("cannot open the instances dir %s: %s"
+                         % (instances_path, err.strerror)) from None
+    try:
+        return open_dir(STAGING_DIR_NAME, instances_fd, uid, create,
+                        os.path.join(instances_path, STAGING_DIR_NAME), mode=0o700)
+    finally:
+        os.close(instances_fd)
+
+
+def _remove_stale(root_fd, root, uid, now, max_age):
+    removed = []
+    now = time.time() if now is None else now
+    for entry in sorted(os.listdir(root_fd)):
+        if not _RUN_ID.match(entry):
+            continue
+        info = os.stat(entry, dir_fd=root_fd, follow_symlinks=False)
+        if not stat.S_ISDIR(info.st_mode) or now - info.st_mtime < max_age:
+            continue
+        old = open_dir(entry, root_fd, uid, False, os.path.join(root, entry))
+        if old is None:
+            continue
+        try:
+            _empty(old, os.path.join(root, entry))
+        finally:
+            os.close(old)
+        os.rmdir(entry, dir_fd=root_fd)
+        removed.append(entry)
+    return removed
 
 
 def _empty(dir_fd, where):

@@ -138,21 +138,37 @@ def test_waiting_ends_at_the_timeout(bus):
         assert watch.wait(lambda: run.ended, timeout=5) is False
 
 
-def test_a_lost_bus_connection_is_an_outage_and_ends_the_wait(bus):
+@pytest.mark.parametrize("level, message", [
+    (logging.ERROR, "[c0ffee] AMQP server on rabbit:5672 is unreachable: Connection refused (user "
+                    "nova, hunter2). Trying again in 1 seconds."),
+    # A broker back within the reconnect interval: only INFO records.
+    (logging.INFO, "A recoverable connection/channel error occurred, trying to reconnect: "
+                   "[Errno 104] Connection reset by peer"),
+    (logging.INFO, "[c0ffee] Reconnected to AMQP server on rabbit:5672 via [amqp] client with "
+                   "port 56804."),
+])
+def test_a_lost_bus_connection_is_an_outage_and_ends_the_wait(bus, level, message):
     """oslo.messaging's rabbit driver only logs a lost broker, and reconnects: the watch takes
     the record as an outage, without the password, and stops waiting at once."""
-    rabbit = logging.getLogger("oslo_messaging._drivers.impl_rabbit")
+    # oslo_log.log.getLogger("oslo_messaging._drivers.impl_rabbit") logs under this name.
+    rabbit = logging.getLogger("oslo.messaging._drivers.impl_rabbit")
     run = AggregateRun(4)
     with NotificationWatch("rabbit://nova:hunter2@rabbit:5672/", run) as watch:
+        rabbit.info("[c0ffee] Connected to AMQP server on rabbit:5672 via [amqp] client")
         rabbit.warning("Heartbeat support requested but it is not supported")
-        rabbit.error("[%s] AMQP server on %s:%s is unreachable: %s. Trying again in %d seconds.",
-                     "c0ffee", "rabbit", 5672, "Connection refused (user nova, hunter2)", 1)
+        rabbit.log(level, message)
         assert watch.wait(lambda: run.ended, timeout=30) is False
     assert len(watch.outages) == 1
-    message = watch.outages[0]["message"]
-    assert "AMQP server on rabbit:5672 is unreachable" in message and "hunter2" not in message
+    assert watch.outages[0]["message"] == message.replace("hunter2", "********")
     rabbit.error("[x] AMQP server on rabbit:5672 is unreachable: later. Trying again in 1 seconds.")
     assert len(watch.outages) == 1, "the handler outlived the watch"
+    assert logging.getLogger("oslo.messaging").level == logging.NOTSET
+
+
+def test_oslo_log_names_the_drivers_loggers_as_the_watch_listens_to_them():
+    oslo_log = pytest.importorskip("oslo_log.log")
+    adapter = oslo_log.getLogger("oslo_messaging._drivers.impl_rabbit")
+    assert adapter.logger.name == "oslo.messaging._drivers.impl_rabbit"
 
 
 def test_a_listener_that_cannot_start_is_an_error_without_the_password(bus):

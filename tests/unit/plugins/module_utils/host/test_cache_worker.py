@@ -10,6 +10,7 @@ import time
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host import space_policy
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common import (
     image_signature as _image_signature)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
@@ -253,7 +254,7 @@ def test_conversion_space_comes_from_the_header_when_glance_has_none(host, glanc
                                                                      fits):
     image, raw = publish(glance, "qcow2")
     del image["virtual_size"]
-    image_cacher = cacher(host, qemu, space=cache_worker.SpacePolicy(4 * MIB, check))
+    image_cacher = cacher(host, qemu, space=space_policy.SpacePolicy(4 * MIB, check))
     # Room for the download and the data, not for the 16 MiB a fully written raw file takes.
     fixed_free_space(image_cacher, 12 * MIB)
     record = image_cacher.cache(image)
@@ -270,8 +271,8 @@ def test_conversion_space_comes_from_the_header_when_glance_has_none(host, glanc
 def test_a_download_stops_at_the_reserve(host, glance, qemu, monkeypatch):
     image, _raw = publish(glance, "raw")
     del image["size"]
-    monkeypatch.setattr(cache_worker, "_SPACE_CHECK_BYTES", MIB)
-    image_cacher = cacher(host, qemu, space=cache_worker.SpacePolicy(4 * MIB))
+    monkeypatch.setattr(space_policy, "SPACE_CHECK_BYTES", MIB)
+    image_cacher = cacher(host, qemu, space=space_policy.SpacePolicy(4 * MIB))
     free = iter([64 * MIB] + [3 * MIB] * 100)
     image_cacher.cache_dir.free_bytes = lambda: next(free)
     record = image_cacher.cache(image)

@@ -10,7 +10,7 @@ import pytest
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
     CacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
-    STAGING_DIR_NAME, Staging, check_image_id, check_run_id)
+    STAGING_DIR_NAME, Staging, check_image_id, check_run_id, clean_stale_staging)
 
 RUN = "0123456789abcdef0123456789abcdef"
 OTHER_RUN = "fedcba9876543210"
@@ -118,15 +118,24 @@ def test_killed_runs_staging_goes_with_a_later_run(tmp_path, instances):
     stale = time.time() - 2 * 86400
     os.utime(str(instances / STAGING_DIR_NAME / OTHER_RUN), (stale, stale))
     (instances / STAGING_DIR_NAME / "not-a-run").mkdir()
-    with staging(instances) as stage:
-        assert stage.clean_stale() == [OTHER_RUN]
-        assert stage.clean_stale() == []
+    with staging(instances):
+        assert clean_stale_staging(str(instances), os.getuid()) == [OTHER_RUN]
+        assert clean_stale_staging(str(instances), os.getuid()) == []
     assert sorted(os.listdir(str(instances / STAGING_DIR_NAME))) == [RUN, "not-a-run"]
 
 
 def test_a_recent_run_is_kept(instances):
     with staging(instances, OTHER_RUN):
         pass
-    with staging(instances) as stage:
-        assert stage.clean_stale() == []
+    assert clean_stale_staging(str(instances), os.getuid()) == []
     assert OTHER_RUN in os.listdir(str(instances / STAGING_DIR_NAME))
+
+
+def test_a_run_that_stages_nothing_cleans_killed_runs_too(tmp_path, instances):
+    assert clean_stale_staging(str(instances), os.getuid()) == []
+    assert clean_stale_staging(str(tmp_path / "missing"), os.getuid()) == []
+    with staging(instances, OTHER_RUN):
+        pass
+    stale = time.time() - 2 * 86400
+    os.utime(str(instances / STAGING_DIR_NAME / OTHER_RUN), (stale, stale))
+    assert clean_stale_staging(str(instances), os.getuid()) == [OTHER_RUN]
