@@ -225,6 +225,9 @@ options:
             folder C(<instances_path>/.precache-staging/<run_id>).
         type: str
         required: true
+      name:
+        description: The site's name, returned as RV(site) for the summary's counts per site.
+        type: str
       stage:
         description:
           - Keep the verified bytes Glance (or a peer) sent in the staging folder, for
@@ -404,6 +407,10 @@ images_skipped:
   returned: always
   type: list
   elements: str
+site:
+  description: O(site.name), when O(site) is given.
+  returned: with O(site)
+  type: str
 bytes_from_glance:
   description: Bytes downloaded from Glance, over all the images.
   returned: always
@@ -482,6 +489,7 @@ ARGUMENT_SPEC = dict(
     pinned_images=dict(type="list", elements="str", default=[]),
     site=dict(type="dict", options=dict(
         run_id=dict(type="str", required=True),
+        name=dict(type="str"),
         stage=dict(type="bool", default=False),
         peers=dict(type="list", elements="dict", default=[], options=dict(
             name=dict(type="str", required=True),
@@ -527,6 +535,8 @@ class CacheImageModule(HostModule):
             diff=dict(before="".join("%s\n" % e["path"] for e in evicted),
                       after="".join("%s\n" % r["path"] for r in downloaded)),
             **self.common_result(), **cache_worker.summarize(records))
+        if self.params["site"]:
+            result["site"] = self.params["site"]["name"]
         failed = [r["msg"] for r in records if r["action"] == cache_worker.FAILED]
         if failed:
             self.module.fail_json(msg="%d of %d images failed: %s" % (

@@ -16,6 +16,8 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_n
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
     host_outcome, nova_host_results, rbd_store, store_copy_outcome, stores_summary,
     with_store_copies)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import (
+    printable)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
     progress_line)
 
@@ -96,6 +98,7 @@ class Run:
         self.bytes_downloaded = 0
         self.store_copies = []
         self.waiting = {}
+        self.sites = {}
 
     def add_hosts(self, hosts):
         """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play.
@@ -164,7 +167,23 @@ class Run:
                              now - self.started_at)
         if status == "skipped":
             line += " - skipped by Nova, its compute service is down"
+        line += self._site(result)
         return notes, line
+
+    def _site(self, result):
+        """Count a site host's bytes by where they came from (its cache_image `site`); the
+        line's ending that names its peers, or ""."""
+        result = result if isinstance(result, dict) else {}
+        if result.get("site") is None:
+            return ""
+        site = self.sites.setdefault(str(result["site"]), {
+            "hosts": 0, "bytes_from_glance": 0, "bytes_from_peers": 0})
+        site["hosts"] += 1
+        site["bytes_from_glance"] += int(result.get("bytes_from_glance") or 0)
+        site["bytes_from_peers"] += int(result.get("bytes_from_peers") or 0)
+        peers = sorted({str(image["source"]) for image in result.get("images") or []
+                        if isinstance(image, dict) and image.get("source") not in (None, "glance")})
+        return " - from %s" % printable(", ".join(peers)) if peers else ""
 
     def nova_result(self, result):
         """Record an aggregate_precache result (Nova's own run over one aggregate): the
@@ -232,6 +251,7 @@ class Run:
             "bytes_downloaded": self.bytes_downloaded,
             "hosts_not_attempted": [host for host in self.host_aggregate if host not in self.hosts],
             "stores": stores_summary(self.store_copies),
+            "sites": {site: dict(counts) for site, counts in sorted(self.sites.items())},
         }
 
 

@@ -90,6 +90,10 @@ def summary_lines(summary):
                                                     "" if count == 1 else "s"))
     if summary["hosts_not_attempted"]:
         lines.append("Not attempted: %s" % printable(", ".join(summary["hosts_not_attempted"])))
+    for site, counts in sorted((summary.get("sites") or {}).items()):
+        lines.append("Site %s: %d hosts, %d bytes from Glance, %d bytes over its LAN" % (
+            printable(site), counts["hosts"], counts["bytes_from_glance"],
+            counts["bytes_from_peers"]))
     for store, entry in sorted((summary.get("stores") or {}).items()):
         counts = ", ".join("%d %s" % (len(ids), status.replace("_", " "))
                            for status, ids in sorted(entry["images"].items()))

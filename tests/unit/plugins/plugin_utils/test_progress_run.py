@@ -6,6 +6,8 @@ play's precache_aggregates."""
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils import _progress_run
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.plugin_utils.module_results import (
+    IMG_A, IMG_B, ok_result)
 
 
 AGG3 = {"nova_aggregates": ["a", "b", "c"], "nova_aggregate_ids": [1, 2, 3],
@@ -44,3 +46,22 @@ def test_aggregate_names(value, names):
 def test_aggregate_names_refuses(value):
     with pytest.raises(ValueError):
         _progress_run.aggregate_names(value)
+
+
+def test_a_site_s_hosts_count_their_bytes_by_where_they_came_from():
+    run = _progress_run.Run(clock=lambda: 100.0)
+    run.add_hosts([(host, (1, "u1", "edge")) for host in ("seed", "peer", "other")])
+    seed = dict(ok_result([IMG_A, IMG_B]), site="edge-1", bytes_from_glance=2000,
+                bytes_from_peers=0)
+    peer = dict(ok_result([IMG_A, IMG_B]), site="edge-1", bytes_from_glance=0,
+                bytes_from_peers=2000)
+    peer["images"] = [dict(image, source="peer seed") for image in peer["images"]]
+    peer["images"][1]["source"] = "peer seed\x1b[2J"
+    _notes, seed_line = run.result("seed", "ok", seed, [IMG_A, IMG_B])
+    _notes, peer_line = run.result("peer", "ok", peer, [IMG_A, IMG_B])
+    _notes, other_line = run.result("other", "ok", ok_result([IMG_A]), [IMG_A])
+    assert seed_line.endswith(")") and " - from" not in seed_line
+    assert peer_line.endswith(" - from peer seed, peer seed\\x1b[2J")
+    assert " - from" not in other_line
+    assert run.summary()["sites"] == {"edge-1": {"hosts": 2, "bytes_from_glance": 2000,
+                                                 "bytes_from_peers": 2000}}
