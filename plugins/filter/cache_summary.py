@@ -101,6 +101,10 @@ _value:
       description: Per Glance store of O(store_copies), the image ids by the copy's status
         (C(images)) and the messages of the copies that failed or timed out (C(problems)).
       type: dict
+    sites:
+      description: Per site of a fetch-once-per-site run (the hosts' C(cache_image) C(site)),
+        its C(hosts), C(bytes_from_glance) and C(bytes_from_peers).
+      type: dict
     hosts_failed:
       description: The hosts that fail (see the description for how failures count).
       type: list

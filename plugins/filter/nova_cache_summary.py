@@ -31,7 +31,7 @@ options:
     description:
       - The runs of M(openstack_ops.precache.image_store_copy) for the Glance stores of rbd
         hosts, each C({stores, result}) (the stores asked for, and the registered result), for
-        RV(_value.stores) and its lines.
+        the summary's C(stores) and its lines.
     type: list
     elements: dict
     default: []

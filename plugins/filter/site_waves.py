@@ -17,7 +17,8 @@ description:
     a site value is a site of its own.
   - Each host's C(sources) are the hosts to fetch from, in order, the first one the server it
     was given and then up to two others that had the images a wave before; an empty list means
-    Glance. Its C(stage) says whether any host takes from it, so that it keeps what it got.
+    Glance. Its C(stage) says whether it keeps what it got for others; every host of a site
+    does, for later waves and for the site's hosts of later batches.
   - The result is marked unsafe, so that no site name in it is ever templated.
 positional: _input, hostvars
 options:

@@ -7,8 +7,10 @@ In each site, wave 0 is its seeds, which download from Glance (hosts flagged as 
 first host by name; none when a host of the site already serves from an earlier batch). In each
 later wave every host that has the images serves at most `fanout` hosts that do not, so a site
 of N hosts needs about log(N)/log(1 + fanout) waves. A host's sources are the server it is given
-first, then up to `alternates` other hosts of its site that had the images a wave before; a host
-with a server after it stages what it gets. A host without a site value is a site of its own.
+first, then up to `alternates` other hosts of its site that had the images a wave before. Every
+host of a site stages what it gets (a hard link, mostly), so that later waves and the site's
+hosts of later batches can take from it. A host without a site value is a site of its own, and
+stages nothing.
 
 The site values are a tenant's or a cloud's data (an availability zone's name): they only
 group hosts, and are never templated or printed raw.
@@ -31,7 +33,8 @@ class SitePlan:
 
 
 def _entry(site, wave, sources):
-    return {"site": site, "wave": wave, "seed": not sources, "sources": sources, "stage": False}
+    return {"site": site, "wave": wave, "seed": not sources, "sources": sources,
+            "stage": site is not None}
 
 
 def plan_waves(hosts, site_of, is_seed=None, fanout=2, serving=None, alternates=MAX_ALTERNATES):
@@ -88,8 +91,7 @@ def _site_waves(group, is_seed, fanout, earlier):
 
 
 def _add_alternates(plan, waves, earlier, alternates):
-    """Give each peer up to `alternates` more sources that had the images before its wave, and
-    mark as staging every host that any peer takes from."""
+    """Give each peer up to `alternates` more sources that had the images before its wave."""
     have = list(earlier)
     for assigned in waves:
         for host, _sources in assigned:
@@ -97,7 +99,4 @@ def _add_alternates(plan, waves, earlier, alternates):
             if entry["sources"]:
                 others = [other for other in have if other not in entry["sources"]]
                 entry["sources"] += others[:alternates]
-            for source in entry["sources"]:
-                if source in plan.hosts:
-                    plan.hosts[source]["stage"] = True
         have += [host for host, _sources in assigned]
