@@ -231,6 +231,9 @@ def test_two_serial_batches_ok_failed_unreachable(callback, tmp_path):
         "image_failures": {IMG_A: 1, IMG_B: 2},
         "bytes_downloaded": 2 * 1048576 + 2048,
         "hosts_not_attempted": [],
+        # No rbd host's Glance store, no fetch-once-per-site run.
+        "stores": {},
+        "sites": {},
     }
     with open(str(tmp_path / "summary.json")) as handle:
         assert json.load(handle) == expected
