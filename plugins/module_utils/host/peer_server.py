@@ -25,6 +25,7 @@ import os
 import re
 import select
 import signal
+import socket
 import threading
 import time
 from http.server import ThreadingHTTPServer
@@ -45,7 +46,7 @@ STOP_TIMEOUT = 30
 # Connections beyond the transfers: those waiting for a 503, a 403 or their request line.
 _SPARE_CONNECTIONS = 16
 # Sent by the peers as a header: visible ASCII only, and long enough to be a secret.
-_TOKEN = re.compile(r"^[\x21-\x7e]{16,}$")
+_TOKEN = re.compile(r"[\x21-\x7e]{16,}")
 
 
 class PeerServerError(PrecacheError):
@@ -68,7 +69,7 @@ def parse_port_range(text):
 
 def check_token(token):
     """The run's token, or ValueError (which never quotes it)."""
-    if not isinstance(token, str) or not _TOKEN.match(token):
+    if not isinstance(token, str) or not _TOKEN.fullmatch(token):
         raise ValueError("the token must be 16 or more visible ASCII characters (no spaces or "
                          "line breaks): the peers send it as the HTTP header %s" % TOKEN_HEADER)
     return token
@@ -89,6 +90,7 @@ class PeerServer(ThreadingHTTPServer):
         self.closed = threading.Event()
         self.answered = threading.Event()
         self.answering = False
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, PeerHandler)
 
     def server_bind(self):
@@ -118,6 +120,16 @@ class PeerServer(ThreadingHTTPServer):
         self.stop_requested.set()
         self.closed.wait(STOP_TIMEOUT)
         return self.stats.as_dict()
+
+
+def open_staging(instances_path, uid, run_id):
+    """The run's Staging (open), or PeerServerError when nothing is staged for it."""
+    staging = Staging(instances_path, uid, run_id, create=False)
+    if not staging.staged():
+        staging.close()
+        raise PeerServerError("nothing is staged for run %s in %s: stage the images first"
+                              % (run_id, staging.path))
+    return staging
 
 
 def bind(address, ports, staging, token, max_peers, ssl_context=None):
@@ -214,12 +226,8 @@ def _daemon(pipe, ids, config):
         if groups is not None:
             drop_privileges(uid, gid, groups, die_with_parent=False)
         os.umask(0o077)
-        staging = Staging(instances_path, uid, run_id, create=False)
+        staging = open_staging(instances_path, uid, run_id)
         images = staging.staged()
-        if not images:
-            staging.close()
-            raise PeerServerError("nothing is staged for run %s in %s: stage the images first"
-                                  % (run_id, staging.path))
         try:
             server = bind(address, ports, staging, token, max_peers)
         except BaseException:

@@ -230,7 +230,7 @@ def test_the_deadline_stops_it_and_removes_the_staging(instances):
     assert not (instances / STAGING_DIR_NAME / RUN).exists()
 
 
-@pytest.mark.parametrize("token", ["short", "with space in the token", "line\nbreak-0123456789",
+@pytest.mark.parametrize("token", ["short", "with space in the token", "line\nbreak-0123456789", TOKEN + "\n",
                                    "n\u00f6n-ascii-0123456789", None])
 def test_tokens_that_cannot_be_a_header_are_refused_without_being_quoted(token):
     with pytest.raises(ValueError) as refused:
