@@ -60,18 +60,44 @@ def _prctl(option, value):
         raise OSError(ctypes.get_errno(), "prctl(%d) failed" % option)
 
 
+def drop_privileges(uid, gid, groups, die_with_parent=True):
+    """Hold only uid, gid and `groups` from now on, with no capabilities and `no_new_privs`.
+
+    `die_with_parent` has the kernel kill this process when its parent ends (the cache work's
+    child); a daemon that outlives the module (peer_server) turns it off.
+    """
+    os.setgroups(groups)
+    os.setresgid(gid, gid, gid)
+    os.setresuid(uid, uid, uid)
+    if die_with_parent:
+        # Set after the uid change, which clears it.
+        _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
+    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
+    os.chdir("/")
+
+
+def must_switch(uid, gid, work_name="the cache work"):
+    """Whether this process must drop to uid/gid for `work_name`: False when it already runs as
+    them, True when it is root; RunAsError when it cannot, or when the target is root."""
+    if os.geteuid() == uid and os.getegid() == gid:
+        return False
+    if os.geteuid() != 0:
+        raise RunAsError(
+            "the cache belongs to %s, but this module runs as uid %d: run it as root (become: "
+            "true), which then works as the cache's owner, or as that owner itself"
+            % (describe(uid, gid), os.geteuid()))
+    if uid == 0:
+        raise RunAsError("refusing to do %s as root: the cache's owner resolved to uid 0; give "
+                         "the user nova-compute runs as with owner and group" % work_name)
+    return True
+
+
 def _become(uid, gid, groups):
     # Only the pipe carries the result: nothing may reach the module's stdout from here.
     devnull = os.open(os.devnull, os.O_WRONLY)
     os.dup2(devnull, 1)
     os.close(devnull)
-    os.setgroups(groups)
-    os.setresgid(gid, gid, gid)
-    os.setresuid(uid, uid, uid)
-    # Set after the uid change, which clears it.
-    _prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    _prctl(_PR_SET_NO_NEW_PRIVS, 1)
-    os.chdir("/")
+    drop_privileges(uid, gid, groups)
 
 
 def run_as(uid, gid, work):
@@ -81,16 +107,8 @@ def run_as(uid, gid, work):
     `become: false`); when root, in a child that dropped to it; otherwise refuses. Exceptions
     raised by `work` in the child come back as RunAsError with their message.
     """
-    if os.geteuid() == uid and os.getegid() == gid:
+    if not must_switch(uid, gid):
         return work()
-    if os.geteuid() != 0:
-        raise RunAsError(
-            "the cache belongs to %s, but this module runs as uid %d: run it as root (become: "
-            "true), which then works as the cache's owner, or as that owner itself"
-            % (describe(uid, gid), os.geteuid()))
-    if uid == 0:
-        raise RunAsError("refusing to do the cache work as root: the cache's owner resolved "
-                         "to uid 0; give the user nova-compute runs as with owner and group")
     groups = supplementary_groups(uid, gid)
     read_end, write_end = os.pipe()
     pid = os.fork()
