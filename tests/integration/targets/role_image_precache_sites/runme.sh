@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Fetch once per site (docs/sites.md): the main job with precache_distribution=site on the three
 # SSH hosts of the test bed, one site, each caching into an instances dir of its own:
-#    s1  one batch: every host caches both images, Glance serves each one once (its egress
-#        counted by the kernel, /proc/PID/io of its processes), the other two copies cross the
-#        LAN; the lines name the peers, the summary counts per site; nothing is left listening
-#        or staged
+#    s1  one batch: every host caches both images, Glance serves each one once (its image data
+#        counted by files/glance_counter.py, a proxy in front of it that the cloud's image
+#        endpoint points at), the other two copies cross the LAN; the lines name the peers, the
+#        summary counts per site; nothing is left listening or staged
 #    s2  the same with precache_serial=1, three batches: the later batches take from the
 #        servers of the earlier ones, so Glance still serves one copy
 #    s3  check mode: nothing cached, staged or served
@@ -13,25 +13,34 @@ set -euo pipefail
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
 source ../setup_testbed/files/testbed.sh
 inventory=$(setting inventory)
-glance_pid=$(setting work_dir)/glance/glance.pid
 OS_CLIENT_CONFIG_FILE=$(setting clouds_yaml)
 export OS_CLIENT_CONFIG_FILE
 shared_dir sites
 publish big:qcow2:64:24 small:raw:16:6
 python files/hosts.py "$inventory" "$shared" > "$work/sites.json"
+start_proxy files/glance_counter.py "$(address glance endpoint)" "$work/glance.count"
+# precache-counted: the admin, with Glance behind the counter.
+python - "$config" "$proxy_port" > "$work/clouds.yaml" <<'PY'
+import json, sys
+clouds = json.load(open(sys.argv[1]))["testbed"]["clouds"]
+clouds["precache-counted"] = dict(clouds["precache-admin"],
+                                  image_endpoint_override="http://127.0.0.1:%s" % sys.argv[2])
+print(json.dumps({"clouds": clouds}, indent=2))
+PY
+export OS_CLIENT_CONFIG_FILE=$work/clouds.yaml
 
 play() {
     local name=$1 status=0
     shift
-    python files/glance_io.py "$glance_pid" > "$work/$name.glance_before"
+    : > "$work/glance.count"
     ANSIBLE_CALLBACKS_ENABLED=openstack_ops.precache.progress ANSIBLE_PIPELINING=true \
         ansible-playbook -i "$inventory" -i "$work/sites.json" openstack_ops.precache.precache \
-        -e precache_cloud=precache-admin -e precache_distribution=site \
+        -e precache_cloud=precache-counted -e precache_distribution=site \
         -e precache_site_key=precache_test_site \
         -e "{\"precache_nova_conf\": [\"{{ testbed_nova_conf }}\", \"$shared/{{ inventory_hostname }}.conf\"]}" \
         -e "{\"images\": $(python -c 'import json, sys; print(json.dumps([i["id"] for i in json.load(open(sys.argv[1]))["plan"].values()]))' "$work/plan.json")}" \
         -e "precache_summary_file=$work/$name.summary.json" "$@" > "$work/$name.log" 2>&1 || status=$?
-    python files/glance_io.py "$glance_pid" > "$work/$name.glance_after"
+    cp "$work/glance.count" "$work/$name.glance"
     echo "$status" > "$work/$name.rc"
     python files/check.py "$name" "$work" "$shared" || { tail -n 80 "$work/$name.log"; exit 1; }
     echo "$name ok"
