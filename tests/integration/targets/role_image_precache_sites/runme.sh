@@ -8,6 +8,11 @@
 #    s2  the same with precache_serial=1, three batches: the later batches take from the
 #        servers of the earlier ones, so Glance still serves one copy
 #    s3  check mode: nothing cached, staged or served
+# and with the modules (seed.yml, peer.yml, stop.yml):
+#    s4  a seed whose staged bytes runme.sh changed: its peer refuses them (Glance's hash) and
+#        takes Glance
+#    s5  a seed whose server runme.sh kills while its peer takes the big image from it, slowly
+#        (site.rate_limit): the peer takes Glance
 set -euo pipefail
 
 # shellcheck source=tests/integration/targets/setup_testbed/files/testbed.sh
@@ -54,3 +59,44 @@ uncache
 play s2 -e precache_serial=1
 uncache
 play s3 --check
+
+# s4, s5: the seed's own run, with its own token; run_id names the staging folder.
+modules() {
+    ANSIBLE_PIPELINING=true ansible-playbook -i "$inventory" -e "@$work/plan.json" -e "shared=$shared" \
+        -e "work=$work" -e "run_id=$run_id" -e "site_token=$site_token" "$@"
+}
+site_token=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
+big=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["big"]["id"])' "$work/plan.json")
+
+uncache
+run_id=$(python -c 'import secrets; print(secrets.token_hex(16))')
+modules seed.yml > "$work/s4.seed.log" 2>&1 || { cat "$work/s4.seed.log"; exit 1; }
+# Nova's user owns the staging: change the middle of the staged big image, keeping its size.
+python - "$shared/compute1/.precache-staging/$run_id/$big" <<'PY'
+import sys
+with open(sys.argv[1], "r+b") as staged:
+    staged.seek(4 * 1024 * 1024)
+    staged.write(b"tampered by the seed" * 100)
+PY
+modules peer.yml -e peer=compute2 -e expected="sha512 mismatch" > "$work/s4.log" 2>&1 ||
+    { cat "$work/s4.log"; exit 1; }
+modules stop.yml > "$work/s4.stop.log" 2>&1 || { cat "$work/s4.stop.log"; exit 1; }
+echo "s4 ok"
+
+uncache
+run_id=$(python -c 'import secrets; print(secrets.token_hex(16))')
+modules seed.yml > "$work/s5.seed.log" 2>&1 || { cat "$work/s5.seed.log"; exit 1; }
+port=$(sed 's/.*://' "$work/seed.url")
+modules peer.yml -e peer=compute3 -e lan_rate=2M -e expected="" > "$work/s5.log" 2>&1 &
+peer=$!
+sleep 4
+server=$(ss -ltnpH "sport = :$port" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
+[ -n "$server" ] || { echo "no server listens on port $port" >&2; exit 1; }
+kill -9 "$server"
+wait "$peer" || { cat "$work/s5.log"; exit 1; }
+modules stop.yml > "$work/s5.stop.log" 2>&1 || { cat "$work/s5.stop.log"; exit 1; }
+for host in compute1 compute2 compute3; do
+    left=$(find "$shared/$host/.precache-staging" -mindepth 1 2>/dev/null || true)
+    [ -z "$left" ] || { echo "$host has staging left: $left" >&2; exit 1; }
+done
+echo "s5 ok"
