@@ -31,7 +31,7 @@ attributes:
   check_mode:
     details: With O(state=started) it lists the staged images and starts nothing; with
       O(state=stopped) it tells no server to stop and removes nothing, and reports whether the
-      run's staging is still there.
+      run's staging is still there (RV(staging_removed)).
 options:
   state:
     description:
@@ -78,6 +78,8 @@ options:
     description:
       - With O(state=stopped), the RV(url) that O(state=started) returned. Nothing listening there
         means the server already stopped (at its deadline), which is no error.
+      - Without it O(state=stopped) only removes the run's staging, for a host that staged images
+        but served none.
     type: str
 notes:
   - TLS is not offered yet, so the images travel in clear on the site's LAN. The peers verify
@@ -179,7 +181,6 @@ class ImageServeModule(HostModule):
     """Starts peer_server's daemon, or stops it and clears the run's staging."""
 
     argument_spec = ARGUMENT_SPEC
-    module_kwargs = dict(required_if=[("state", "stopped", ["url"])])
 
     def run(self):
         check_run_id(self.params["run_id"])
@@ -217,17 +218,21 @@ class ImageServeModule(HostModule):
 
     def _stop(self):
         url = self.params["url"]
-        if self.module.check_mode:
-            left = self.run_as_nova(lambda: self._remove_staging(check_mode=True))
-            return dict(changed=left, served=None, staging_removed=left,
-                        msg="check mode: would stop the server at %s" % url)
-        served = request_shutdown(url, self.params["token"])
-        removed = self.run_as_nova(lambda: self._remove_staging(check_mode=False))
+        check_mode = self.module.check_mode
+        served = None if check_mode or not url else request_shutdown(url, self.params["token"])
+        removed = self.run_as_nova(lambda: self._remove_staging(check_mode))
+        if not url:
+            server = "no server to stop"
+        elif check_mode:
+            server = "check mode: would stop the server at %s" % url
+        elif served is None:
+            server = "no server listened at %s" % url
+        else:
+            server = "stopped the server at %s" % url
         return dict(changed=served is not None or removed, served=served, staging_removed=removed,
-                    msg="%s; %s" % ("stopped the server at %s" % url if served is not None
-                                    else "no server listened at %s" % url,
-                                    "removed the run's staging" if removed
-                                    else "its staging was gone"))
+                    msg="%s; %s" % (server, "its staging was gone" if not removed else
+                                    "would remove the run's staging" if check_mode
+                                    else "removed the run's staging"))
 
     def _staged(self):
         """As Nova's user: the run's staged ids; PeerServerError when there are none."""

@@ -196,8 +196,7 @@ def start_daemon(instances_path, uid, gid, run_id, token, address, ports, deadli
         reply = json.loads(line)
     except ValueError:
         reply = None
-    if not isinstance(reply, dict) or not isinstance(reply.get("port", reply.get("error")),
-                                                     (int, str)):
+    if not isinstance(reply, dict) or not ("port" in reply or "error" in reply):
         raise PeerServerError("the image server on %s did not start (no answer within %d s)"
                               % (address, START_TIMEOUT))
     if "error" in reply:

@@ -101,7 +101,7 @@ def test_nothing_staged_is_refused_in_check_mode_too(host, started):
     ({"run_id": "../../etc"}, "16 to 64 lowercase hex digits"),
     ({"port_range": "80-90"}, "unprivileged ports"),
     ({"max_peers": 0}, "must be 1 or more"),
-    ({"state": "stopped"}, "url"),
+    ({"state": "stopped", "url": "https://127.0.0.1:47400"}, "is not the http://ADDRESS:PORT"),
 ])
 def test_bad_options_fail_clearly_without_the_token(host, started, change, message):
     outcome = run_module(image_serve.main, dict(host[1], **change))
@@ -122,6 +122,15 @@ def test_stopped_with_nothing_listening_removes_the_staging(host, unused_port):
     assert not (instances / STAGING_DIR_NAME / RUN).exists()
     outcome = run_module(image_serve.main, dict(args, state="stopped", url=url))
     assert not outcome.result["changed"]
+
+
+def test_stopped_without_a_url_only_removes_the_staging(host):
+    instances, args = host
+    outcome = run_module(image_serve.main, dict(args, state="stopped"))
+    assert not outcome.failed, outcome.result["msg"]
+    assert (outcome.result["changed"], outcome.result["served"]) == (True, None)
+    assert outcome.result["msg"] == "no server to stop; removed the run's staging"
+    assert not (instances / STAGING_DIR_NAME / RUN).exists()
 
 
 def test_stopped_stops_the_server_and_returns_what_it_served(host):
