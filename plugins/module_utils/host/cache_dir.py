@@ -132,7 +132,7 @@ class CacheDir:
             if base is None:
                 name = os.path.join(self.instances_path, LOCK_DIR_NAME)
             self._lock_fd = open_dir(name, base, self.uid, create,
-                                      os.path.join(self.instances_path, LOCK_DIR_NAME))
+                                     os.path.join(self.instances_path, LOCK_DIR_NAME))
         return self._lock_fd
 
     def lock(self, name, timeout):

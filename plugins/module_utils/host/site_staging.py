@@ -28,20 +28,20 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_
 STAGING_DIR_NAME = ".precache-staging"
 # A run's staging older than this is a killed run's: no site pre-cache lasts a day.
 STALE_STAGING_AGE = 86400
-_RUN_ID = re.compile(r"^[0-9a-f]{16,64}$")
-_IMAGE_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+_RUN_ID = re.compile(r"[0-9a-f]{16,64}")
+_IMAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
 def check_run_id(run_id):
     """The run id, or CacheError: 16 to 64 lowercase hex digits (a folder name of ours)."""
-    if not isinstance(run_id, str) or not _RUN_ID.match(run_id):
+    if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
         raise CacheError("the site run id must be 16 to 64 lowercase hex digits")
     return run_id
 
 
 def check_image_id(image_id):
     """The image id, or CacheError: only Glance's UUIDs name staged files."""
-    if not isinstance(image_id, str) or not _IMAGE_ID.match(image_id):
+    if not isinstance(image_id, str) or not _IMAGE_ID.fullmatch(image_id):
         raise CacheError("%r is not a Glance image id" % (image_id,))
     return image_id
 
@@ -123,7 +123,7 @@ class Staging:
         """The image ids staged now, sorted."""
         if self.fd is None:
             return []
-        return sorted(entry for entry in os.listdir(self.fd) if _IMAGE_ID.match(entry)
+        return sorted(entry for entry in os.listdir(self.fd) if _IMAGE_ID.fullmatch(entry)
                       and stat.S_ISREG(os.stat(entry, dir_fd=self.fd,
                                                follow_symlinks=False).st_mode))
 
@@ -182,7 +182,7 @@ def _remove_stale(root_fd, root, uid, now, max_age):
     removed = []
     now = time.time() if now is None else now
     for entry in sorted(os.listdir(root_fd)):
-        if not _RUN_ID.match(entry):
+        if not _RUN_ID.fullmatch(entry):
             continue
         info = os.stat(entry, dir_fd=root_fd, follow_symlinks=False)
         if not stat.S_ISDIR(info.st_mode) or now - info.st_mtime < max_age:

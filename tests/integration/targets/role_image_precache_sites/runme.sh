@@ -66,6 +66,11 @@ modules() {
         -e "work=$work" -e "run_id=$run_id" -e "site_token=$site_token" "$@"
 }
 site_token=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
+# A failed scenario must not leave the seed serving until its deadline.
+stop_seed() {
+    [ -s "$work/seed.url" ] && modules stop.yml > /dev/null 2>&1 || true
+}
+at_exit stop_seed
 big=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["big"]["id"])' "$work/plan.json")
 
 uncache

@@ -73,7 +73,7 @@ class Glance:
 
     def add(self, image_id, name, stores="site-a", status="active", **props):
         self.by_id[image_id] = dict(id=image_id, name=name, status=status,
-                                     properties=dict(props, stores=stores))
+                                    properties=dict(props, stores=stores))
         self.tasks[image_id] = []
 
     def _advance(self, image_id):

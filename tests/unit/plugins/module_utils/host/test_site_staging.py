@@ -34,13 +34,14 @@ def downloaded(tmp_path, data=b"glance's bytes"):
     return os.open(str(path), os.O_RDONLY)
 
 
-@pytest.mark.parametrize("run_id", ["", "0123", "../../etc", RUN.upper(), "g" * 16, None])
+@pytest.mark.parametrize("run_id", ["", "0123", "../../etc", RUN.upper(), "g" * 16, None,
+                                    RUN + "\n"])
 def test_run_ids_are_hex_folder_names(run_id):
     with pytest.raises(CacheError):
         check_run_id(run_id)
 
 
-@pytest.mark.parametrize("image_id", ["../x", IMAGE.upper(), IMAGE + "/", "", 7])
+@pytest.mark.parametrize("image_id", ["../x", IMAGE.upper(), IMAGE + "/", "", 7, IMAGE + "\n"])
 def test_only_glance_ids_name_staged_files(image_id):
     with pytest.raises(CacheError):
         check_image_id(image_id)
