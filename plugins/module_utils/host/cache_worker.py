@@ -252,7 +252,6 @@ class ImageCacher:
         record.update(action=DOWNLOADED, format=info["format"], size=size,
                       msg=", ".join(done) + _evicted_message(record["evicted"], "evicted"))
 
-
     def _fetch(self, image, handle, verifier, record):
         """Download the image into `handle` from its first source that serves it in full and
         verified; the record gets the source, the bytes and why the sources before failed."""

@@ -147,6 +147,7 @@ class Staging:
         except OSError as err:
             raise CacheError("cannot remove %s: %s" % (self.path, describe_error(err))) from None
 
+
 def clean_stale_staging(instances_path, uid, now=None, max_age=STALE_STAGING_AGE):
     """Remove the runs' folders untouched for `max_age` seconds (killed runs'); the names of the
     runs removed."""

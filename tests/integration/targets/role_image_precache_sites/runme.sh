@@ -68,7 +68,9 @@ modules() {
 site_token=$(python -c 'import secrets; print(secrets.token_urlsafe(32))')
 # A failed scenario must not leave the seed serving until its deadline.
 stop_seed() {
-    [ -s "$work/seed.url" ] && modules stop.yml > /dev/null 2>&1 || true
+    if [ -s "$work/seed.url" ]; then
+        modules stop.yml > /dev/null 2>&1 || echo "could not stop the seed" >&2
+    fi
 }
 at_exit stop_seed
 big=$(python -c 'import json, sys; print(json.load(open(sys.argv[1]))["plan"]["big"]["id"])' "$work/plan.json")
