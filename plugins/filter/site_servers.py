@@ -50,8 +50,8 @@ _value:
   type: dict
   contains:
     servers:
-      description: Per serving host, its C(name) and C(url), as cache_image's C(site.peers) takes
-        them.
+      description: Per serving host, its C(name), C(url) and C(fingerprint) (of its certificate,
+        with TLS), as cache_image's C(site.peers) takes them.
       type: dict
     serving:
       description: Per site, its serving hosts, in the order they started.
@@ -71,7 +71,8 @@ def site_servers(previous, hosts, hostvars, plan, result_var="_precache_serve"):
     for host, result in registered_results("site_servers", hosts, hostvars, result_var):
         if host_status(result) != "ok" or not result.get("url"):
             continue
-        servers[host] = {"name": host, "url": str(result["url"])}
+        servers[host] = {"name": host, "url": str(result["url"]),
+                         "fingerprint": result.get("fingerprint")}
         site = ((plan.get("hosts") or {}).get(host) or {}).get("site")
         if site is not None and host not in serving.setdefault(site, []):
             serving[site].append(host)

@@ -250,9 +250,14 @@ options:
             type: str
             required: true
           url:
-            description: The peer's image_serve URL, such as C(http://192.0.2.11:47400).
+            description: The peer's image_serve URL, such as C(https://192.0.2.11:47400).
             type: str
             required: true
+          fingerprint:
+            description:
+              - The SHA-256 fingerprint of the certificate of an C(https://) peer, as its
+                image_serve returned it; the peer must show that certificate (no CA is asked).
+            type: str
       token:
         description: The site run's token, which the peers' servers require.
         type: str
@@ -436,6 +441,7 @@ evicted:
 
 import contextlib
 
+from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import printable
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
@@ -493,7 +499,8 @@ ARGUMENT_SPEC = dict(
         stage=dict(type="bool", default=False),
         peers=dict(type="list", elements="dict", default=[], options=dict(
             name=dict(type="str", required=True),
-            url=dict(type="str", required=True))),
+            url=dict(type="str", required=True),
+            fingerprint=dict(type="str"))),
         token=dict(type="str", no_log=True),
         rate_limit=dict(type="str"),
         glance_fallback=dict(type="bool", default=True))),
@@ -585,6 +592,10 @@ class CacheImageModule(HostModule):
             return None
         if site["peers"] and not site["token"]:
             raise ValueError("site.peers needs site.token, the run's token their servers require")
+        for peer in site["peers"]:
+            if peer["fingerprint"] and not peer["url"].lower().startswith("https://"):
+                raise ValueError("site peer %s has a certificate fingerprint but a URL that is "
+                                 "not https://" % printable(peer["name"]))
         return SiteSources(site["peers"], site["token"],
                            parse_size(site["rate_limit"]) if site["rate_limit"] else None,
                            site["glance_fallback"])

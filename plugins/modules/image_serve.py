@@ -74,6 +74,13 @@ options:
       - Most transfers the server runs at once; the peers beyond it are told to retry.
     type: int
     default: 4
+  tls:
+    description:
+      - Whether to serve over TLS, with a key and a self-signed certificate made for the run by
+        the host's C(openssl) (valid for a day, kept in the server's memory only). The peers pin
+        the certificate by its fingerprint (RV(fingerprint)), not by a CA or a host name.
+    type: bool
+    default: false
   url:
     description:
       - With O(state=stopped), the RV(url) that O(state=started) returned. Nothing listening there
@@ -81,8 +88,13 @@ options:
       - Without it O(state=stopped) only removes the run's staging, for a host that staged images
         but served none.
     type: str
+  fingerprint:
+    description:
+      - With O(state=stopped) and an C(https://) O(url), the RV(fingerprint) that O(state=started)
+        returned; the server must show that certificate.
+    type: str
 notes:
-  - TLS is not offered yet, so the images travel in clear on the site's LAN. The peers verify
+  - Without O(tls) the images travel in clear on the site's LAN. Either way the peers verify
     Glance's hash of every byte, so a changed byte fails their download; the token keeps other
     hosts of the LAN from reading the images.
   - Runs with Python 3.9 or later and nothing but the standard library.
@@ -109,11 +121,16 @@ EXAMPLES = r"""
 
 RETURN = r"""
 url:
-  description: Where the peers fetch the images, C(http://ADDRESS:PORT); their paths are
-    C(/images/<image id>). Null in check mode.
+  description: Where the peers fetch the images, C(http://ADDRESS:PORT) (C(https://) with
+    O(tls)); their paths are C(/images/<image id>). Null in check mode.
   returned: state is started
   type: str
-  sample: http://192.0.2.11:47400
+  sample: https://192.0.2.11:47400
+fingerprint:
+  description: With O(tls), the SHA-256 fingerprint of the server's certificate, 64 hex digits,
+    which the peers pin; null otherwise.
+  returned: state is started
+  type: str
 address:
   description: The address the server listens on.
   returned: state is started
@@ -162,6 +179,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_m
     HostModule)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.peer_server import (
     check_token, open_staging, parse_port_range, request_shutdown, start_daemon)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.peer_tls import (
+    server_context)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
     Staging, check_run_id)
 
@@ -173,7 +192,9 @@ ARGUMENT_SPEC = dict(
     port_range=dict(type="str", default="47400-47499"),
     timeout=dict(type="int", default=3600),
     max_peers=dict(type="int", default=4),
+    tls=dict(type="bool", default=False),
     url=dict(type="str"),
+    fingerprint=dict(type="str"),
 )
 
 
@@ -202,15 +223,20 @@ class ImageServeModule(HostModule):
             raise ValueError("timeout and max_peers must be 1 or more")
         if self.module.check_mode:
             images = self.run_as_nova(self._staged)
-            return dict(changed=True, url=None, address=address, port=None, images=images,
-                        deadline=None, msg="check mode: would serve %d staged images on %s, "
+            return dict(changed=True, url=None, fingerprint=None, address=address, port=None,
+                        images=images, deadline=None,
+                        msg="check mode: would serve %d staged images on %s, "
                         "port %s" % (len(images), address, params["port_range"]))
         deadline = time.time() + params["timeout"]
+        context, fingerprint = (server_context(params["run_id"]) if params["tls"]
+                                else (None, None))
         reply = start_daemon(self.settings.instances_path, self.uid, self.gid, params["run_id"],
-                             params["token"], address, ports, deadline, params["max_peers"])
+                             params["token"], address, ports, deadline, params["max_peers"],
+                             context)
         host = "[%s]" % address if ":" in address else address
-        url = "http://%s:%d" % (host, reply["port"])
-        return dict(changed=True, url=url, address=address, port=reply["port"],
+        url = "%s://%s:%d" % ("https" if params["tls"] else "http", host, reply["port"])
+        return dict(changed=True, url=url, fingerprint=fingerprint, address=address,
+                    port=reply["port"],
                     images=reply["images"], deadline=deadline,
                     msg="serving %d staged images at %s until %s" % (
                         len(reply["images"]), url, time.strftime("%Y-%m-%dT%H:%M:%SZ",
@@ -219,7 +245,8 @@ class ImageServeModule(HostModule):
     def _stop(self):
         url = self.params["url"]
         check_mode = self.module.check_mode
-        served = None if check_mode or not url else request_shutdown(url, self.params["token"])
+        served = None if check_mode or not url else request_shutdown(
+            url, self.params["token"], self.params["fingerprint"])
         removed = self.run_as_nova(lambda: self._remove_staging(check_mode))
         if not url:
             server = "no server to stop"

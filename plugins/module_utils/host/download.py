@@ -42,7 +42,8 @@ _MIN_READ_SIZE = 64 * 1024
 def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=None,
              checksum=None, timeout=60, retries=3, rate_limit=None, validate_certs=True,
              ca_cert=None, client_cert=None, client_key=None, chunk_size=DEFAULT_CHUNK_SIZE,
-             min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME, signature_hash=None):
+             min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME, signature_hash=None,
+             tls_pin=None):
     """Stream ``url`` into ``fileobj`` and verify it; return what was done.
 
     ``fileobj`` is a binary file open for writing (a new, empty one is best); its content is
@@ -53,7 +54,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     no limit. An attempt fails when the bytes it received over any ``min_rate_time`` seconds,
     counted from its request, fall below ``min_rate`` bytes per second (an int or a size);
     ``None`` or 0 turns that check off. ``signature_hash``, a hashlib object, is fed the same
-    data in a thread of its own (an image signature's hash).
+    data in a thread of its own (an image signature's hash). ``tls_pin`` is a site peer's
+    certificate fingerprint (peer_tls): an https:// URL must show that certificate.
 
     Returns a dict: ``size`` (bytes in the file), ``bytes_transferred`` (received in all
     attempts, discarded restarts included), ``bytes_resumed`` (not fetched again thanks to
@@ -64,7 +66,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     ``signature_digest``: the raw digest of ``signature_hash``, or None without one.
     """
     target = Target(url, headers, timeout,
-                    ssl_context(url, validate_certs, ca_cert, client_cert, client_key))
+                    ssl_context(url, validate_certs, ca_cert, client_cert, client_key, tls_pin),
+                    tls_pin)
     algo, expected_digest, hasher = _verifier(hash_algo, hash_value, checksum)
     rate = _rate_option("rate_limit", rate_limit)
     guard = RateGuard(_rate_option("min_rate", min_rate), min_rate_time)

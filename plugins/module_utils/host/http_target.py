@@ -17,6 +17,8 @@ from urllib.parse import unquote, urlsplit
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
     PrecacheError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.peer_tls import (
+    PeerTlsError, check_pin, client_context)
 
 
 USER_AGENT = "openstack_ops.precache"
@@ -31,10 +33,13 @@ class DownloadError(PrecacheError):
         self.retryable = retryable
 
 
-def ssl_context(url, validate_certs, ca_cert, client_cert, client_key):
-    """The TLS context for ``url`` (None for http://), with openstacksdk's meaning of the options."""
+def ssl_context(url, validate_certs, ca_cert, client_cert, client_key, pin=None):
+    """The TLS context for ``url`` (None for http://), with openstacksdk's meaning of the options;
+    with `pin`, a site peer's fingerprint, the context that leaves the check to it."""
     if not url.lower().startswith("https:"):
         return None
+    if pin:
+        return client_context()
     try:
         if validate_certs:
             # ca_cert replaces the system's CAs, as openstacksdk's cacert does.
@@ -74,8 +79,10 @@ class Target:
     them in parts or decoded.
     """
 
-    def __init__(self, url, headers, timeout, context):
+    def __init__(self, url, headers, timeout, context, pin=None):
         url = str(url)
+        # A site peer's certificate fingerprint (peer_tls), checked instead of a CA's chain.
+        self.pin = pin
         self.url = _safe_url(url)
         try:
             parts = urlsplit(url)
@@ -110,6 +117,11 @@ class Target:
                 conn = http.client.HTTPSConnection(self.host, self.port, timeout=self.timeout,
                                                    context=self.context)
                 sock = self.context.wrap_socket(sock, server_hostname=self.host)
+                if self.pin:
+                    try:
+                        check_pin(sock, self.pin)
+                    except PeerTlsError as err:
+                        raise DownloadError(str(err)) from None
         except BaseException:
             sock.close()
             raise

@@ -38,12 +38,14 @@ def peer_verifiable(image):
 class SiteSources:
     """The peers of this host's site, in the order to try them, then Glance.
 
-    `peers` are {name, url} (an image_serve URL); `token` is the run's; `rate_limit` (bytes per
+    `peers` are {name, url, fingerprint} (what image_serve returned; the fingerprint of an
+    https:// server's certificate, peer_tls); `token` is the run's; `rate_limit` (bytes per
     second or None) applies to the LAN transfers instead of the Glance one's.
     """
 
     def __init__(self, peers=(), token=None, rate_limit=None, glance_fallback=True):
-        self.peers = [(str(peer["name"]), str(peer["url"]).rstrip("/")) for peer in peers or ()]
+        self.peers = [(str(peer["name"]), str(peer["url"]).rstrip("/"), peer.get("fingerprint"))
+                      for peer in peers or ()]
         self.token = token
         self.rate_limit = rate_limit
         self.glance_fallback = glance_fallback
@@ -53,7 +55,7 @@ class SiteSources:
         if not self.peers or not peer_verifiable(image):
             return [glance]
         headers = {TOKEN_HEADER: self.token} if self.token else {}
-        options = dict(glance.options, rate_limit=self.rate_limit)
         peers = [Source("peer %s" % printable(name), "%s/images/%s" % (url, image["id"]),
-                        headers, options) for name, url in self.peers]
+                        headers, dict(glance.options, rate_limit=self.rate_limit, tls_pin=pin))
+                 for name, url, pin in self.peers]
         return peers + ([glance] if self.glance_fallback else [])

@@ -13,9 +13,10 @@ The module's AnsiballZ files are deleted as soon as it exits, and Nova's user ma
 read the interpreter's own library: everything the daemon runs is imported here, at the top,
 before the fork (no lazy imports, in this file or in what it calls).
 
-TLS is a seam only: `serve(..., ssl_context=...)` wraps the listening socket; nothing makes or
-distributes certificates yet, so image_serve serves plain HTTP and the peers' end-to-end check
-of Glance's hash is what makes the bytes trustworthy (the token only keeps strangers out).
+With TLS (peer_tls) each connection is wrapped in its own thread, so that a slow handshake
+holds no one else up; the peers pin the server's certificate. Either way the peers' end-to-end
+check of Glance's hash is what makes the bytes trustworthy (the token keeps strangers out, TLS
+keeps the bytes from the rest of the LAN).
 """
 
 import errno
@@ -36,6 +37,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.erro
     PrecacheError)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.peer_http import (
     TOKEN_HEADER, PeerHandler, TransferStats)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.peer_tls import (
+    check_pin, client_context)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.run_as import (
     drop_privileges, must_switch, supplementary_groups)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
@@ -80,8 +83,9 @@ class PeerServer(ThreadingHTTPServer):
 
     daemon_threads = True
 
-    def __init__(self, address, staging, token, max_peers):
+    def __init__(self, address, staging, token, max_peers, ssl_context=None):
         self.staging = staging
+        self.ssl_context = ssl_context
         self.token = check_token(token).encode("ascii")
         self.stats = TransferStats()
         self.slots = threading.BoundedSemaphore(max_peers)
@@ -106,6 +110,13 @@ class PeerServer(ThreadingHTTPServer):
 
     def process_request_thread(self, request, client_address):
         try:
+            if self.ssl_context is not None:
+                request.settimeout(PeerHandler.timeout)
+                try:
+                    request = self.ssl_context.wrap_socket(request, server_side=True)
+                except (OSError, ValueError):
+                    self.shutdown_request(request)
+                    return
             super().process_request_thread(request, client_address)
         finally:
             self.connections.release()
@@ -136,15 +147,12 @@ def bind(address, ports, staging, token, max_peers, ssl_context=None):
     """A PeerServer on the first free port of `ports`; PeerServerError when none is."""
     for port in ports:
         try:
-            server = PeerServer((address, port), staging, token, max_peers)
+            return PeerServer((address, port), staging, token, max_peers, ssl_context)
         except OSError as err:
             if err.errno == errno.EADDRINUSE:
                 continue
             raise PeerServerError("cannot listen on %s port %d: %s"
                                   % (address, port, err.strerror)) from None
-        if ssl_context is not None:
-            server.socket = ssl_context.wrap_socket(server.socket, server_side=True)
-        return server
     raise PeerServerError("no free port on %s in %d-%d" % (address, ports[0], ports[-1]))
 
 
@@ -171,8 +179,10 @@ def serve(server, deadline):
     return server.stats.as_dict()
 
 
-def start_daemon(instances_path, uid, gid, run_id, token, address, ports, deadline, max_peers):
-    """Start the daemon; {"port", "images"} once it listens, PeerServerError otherwise."""
+def start_daemon(instances_path, uid, gid, run_id, token, address, ports, deadline, max_peers,
+                 ssl_context=None):
+    """Start the daemon; {"port", "images"} once it listens, PeerServerError otherwise.
+    `ssl_context` (peer_tls.server_context) is made before, as it needs no privilege after."""
     check_token(token)
     groups = supplementary_groups(uid, gid) if must_switch(uid, gid, "serving images") else None
     read_end, write_end = os.pipe()
@@ -182,8 +192,8 @@ def start_daemon(instances_path, uid, gid, run_id, token, address, ports, deadli
             os.close(read_end)
             os.setsid()
             if os.fork() == 0:
-                _daemon(write_end, (uid, gid, groups),
-                        (instances_path, run_id, token, address, ports, deadline, max_peers))
+                _daemon(write_end, (uid, gid, groups), (instances_path, run_id, token, address,
+                                                        ports, deadline, max_peers, ssl_context))
         finally:
             os._exit(0)  # pylint: disable=protected-access
     os.close(write_end)
@@ -217,7 +227,7 @@ def _read_line(fd, timeout):
 
 def _daemon(pipe, ids, config):
     """The grandchild: never returns."""
-    instances_path, run_id, token, address, ports, deadline, max_peers = config
+    instances_path, run_id, token, address, ports, deadline, max_peers, ssl_context = config
     status, pipe = 1, [pipe]
     try:
         _detach(pipe[0])
@@ -228,7 +238,7 @@ def _daemon(pipe, ids, config):
         staging = open_staging(instances_path, uid, run_id)
         images = staging.staged()
         try:
-            server = bind(address, ports, staging, token, max_peers)
+            server = bind(address, ports, staging, token, max_peers, ssl_context)
         except BaseException:
             staging.close()
             raise
@@ -270,15 +280,23 @@ def _report(pipe, message):
     os.close(fd)
 
 
-def request_shutdown(url, token, timeout=STOP_TIMEOUT):
-    """Tell the server at `url` to stop: its stats, or None when nothing listens there."""
+def request_shutdown(url, token, fingerprint=None, timeout=STOP_TIMEOUT):
+    """Tell the server at `url` to stop: its stats, or None when nothing listens there. An
+    https:// server must show the certificate of `fingerprint`."""
     check_token(token)
     parts = urlsplit(url)
-    if parts.scheme != "http" or not parts.hostname or not parts.port:
-        raise PeerServerError("%r is not the http://ADDRESS:PORT that image_serve started"
+    if parts.scheme not in ("http", "https") or not parts.hostname or not parts.port:
+        raise PeerServerError("%r is not the http(s)://ADDRESS:PORT that image_serve started"
                               % (url,))
-    connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
+    if parts.scheme == "https":
+        connection = http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
+                                                 context=client_context())
+    else:
+        connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
     try:
+        if parts.scheme == "https":
+            connection.connect()
+            check_pin(connection.sock, fingerprint)
         connection.request("POST", "/shutdown", headers={TOKEN_HEADER: token})
         response = connection.getresponse()
         body = response.read()

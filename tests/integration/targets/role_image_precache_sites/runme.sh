@@ -5,8 +5,9 @@
 #        counted by files/glance_counter.py, a proxy in front of it that the cloud's image
 #        endpoint points at), the other two copies cross the LAN; the lines name the peers, the
 #        summary counts per site; nothing is left listening or staged
-#    s2  the same with precache_serial=1, three batches: the later batches take from the
-#        servers of the earlier ones, so Glance still serves one copy
+#    s2  the same with precache_serial=1, three batches, over TLS (precache_site_tls): the later
+#        batches take from the servers of the earlier ones, so Glance still serves one copy; the
+#        servers were https:// ones, each with its certificate's fingerprint
 #    s3  check mode: nothing cached, staged or served
 # and with the modules (seed.yml, peer.yml, stop.yml):
 #    s4  a seed whose staged bytes runme.sh changed: its peer refuses them (Glance's hash) and
@@ -56,7 +57,7 @@ uncache() {
 
 play s1
 uncache
-play s2 -e precache_serial=1
+play s2 -e precache_serial=1 -e precache_site_tls=true -v
 uncache
 play s3 --check
 

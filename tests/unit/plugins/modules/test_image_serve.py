@@ -8,6 +8,7 @@ here its start is recorded instead of forking the test process.
 
 import json
 import os
+import ssl
 import socket
 import threading
 import time
@@ -65,6 +66,16 @@ def started(monkeypatch):
     return calls
 
 
+def test_with_tls_the_server_gets_a_run_certificate_and_the_peers_its_fingerprint(host, started):
+    instances, args = host
+    outcome = run_module(image_serve.main, dict(args, tls=True))
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["url"] == "https://127.0.0.1:47401"
+    context, fingerprint = started[0][-1], outcome.result["fingerprint"]
+    assert isinstance(context, ssl.SSLContext) and len(fingerprint) == 64
+    assert context.minimum_version >= ssl.TLSVersion.TLSv1_2
+
+
 def test_started_returns_where_the_peers_fetch(host, started):
     instances, args = host
     outcome = run_module(image_serve.main, dict(args, port_range="47400-47402", max_peers=2))
@@ -74,7 +85,9 @@ def test_started_returns_where_the_peers_fetch(host, started):
         "http://127.0.0.1:47401", "127.0.0.1", 47401)
     assert result["images"] == [IMAGE] and result["changed"]
     assert result["deadline"] == pytest.approx(time.time() + 3600, abs=60)
-    (instances_path, uid, gid, run_id, token, address, ports, deadline, max_peers), = started
+    (instances_path, uid, gid, run_id, token, address, ports, deadline, max_peers,
+     context), = started
+    assert context is None and result["fingerprint"] is None
     assert (instances_path, uid, gid, run_id, token, address) == (
         str(instances), os.getuid(), os.getgid(), RUN, TOKEN, "127.0.0.1")
     assert (ports, deadline, max_peers) == ([47400, 47401, 47402], result["deadline"], 2)
@@ -101,7 +114,7 @@ def test_nothing_staged_is_refused_in_check_mode_too(host, started):
     ({"run_id": "../../etc"}, "16 to 64 lowercase hex digits"),
     ({"port_range": "80-90"}, "unprivileged ports"),
     ({"max_peers": 0}, "must be 1 or more"),
-    ({"state": "stopped", "url": "https://127.0.0.1:47400"}, "is not the http://ADDRESS:PORT"),
+    ({"state": "stopped", "url": "ftp://127.0.0.1:47400"}, "is not the http(s)://ADDRESS:PORT"),
 ])
 def test_bad_options_fail_clearly_without_the_token(host, started, change, message):
     outcome = run_module(image_serve.main, dict(host[1], **change))
