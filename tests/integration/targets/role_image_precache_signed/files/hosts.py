@@ -2,18 +2,12 @@
 
 compute3 leaves signature verification off; the others turn it on.
 """
-import json
 import os
 import sys
 
-inventory, folder = sys.argv[1:]
-with open(inventory) as handle:
-    hosts = json.load(handle)["all"]["children"]["testbed_computes"]["hosts"]
-for name, host in hosts.items():
-    instances = os.path.join(folder, name)
-    os.mkdir(instances)
-    os.chown(instances, host["testbed_owner_uid"], host["testbed_owner_uid"])
-    verify = "" if name == "compute3" else "[glance]\nverify_glance_signatures = true\n"
-    with open(os.path.join(folder, name + ".conf"), "w") as handle:
-        handle.write("[DEFAULT]\ninstances_path = %s\n[image_cache]\nsubdirectory_name = _base\n%s"
-                     % (instances, verify))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "setup_testbed", "files"))
+from host_dirs import make_host_dirs  # noqa: E402 (after the path to it)
+
+make_host_dirs(*sys.argv[1:], extra=lambda name: "" if name == "compute3" else
+               "[glance]\nverify_glance_signatures = true\n")

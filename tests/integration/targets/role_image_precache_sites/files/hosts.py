@@ -4,14 +4,9 @@ import json
 import os
 import sys
 
-inventory, folder = sys.argv[1:]
-with open(inventory) as handle:
-    hosts = json.load(handle)["all"]["children"]["testbed_computes"]["hosts"]
-for name, host in hosts.items():
-    instances = os.path.join(folder, name)
-    os.mkdir(instances)
-    os.chown(instances, host["testbed_owner_uid"], host["testbed_owner_uid"])
-    with open(os.path.join(folder, name + ".conf"), "w") as handle:
-        handle.write("[DEFAULT]\ninstances_path = %s\n[image_cache]\nsubdirectory_name = _base\n"
-                     % instances)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..",
+                                "setup_testbed", "files"))
+from host_dirs import make_host_dirs  # noqa: E402 (after the path to it)
+
+hosts = make_host_dirs(*sys.argv[1:])
 print(json.dumps({"all": {"hosts": {name: {"precache_test_site": "edge-1"} for name in hosts}}}))
