@@ -23,6 +23,7 @@ description:
 positional: _input, hostvars
 extends_documentation_fragment:
   - openstack_ops.precache.registered_results
+  - openstack_ops.precache.run_summary
 options:
   images:
     description: The download plan (what C(validate_images) returns in C(images)), or image ids.
@@ -46,17 +47,6 @@ options:
       host fails the host, as a named image does.
     type: bool
     default: false
-  started_at:
-    description: When the run started, in seconds since the epoch, for C(elapsed).
-    type: float
-  store_copies:
-    description:
-      - The runs of M(openstack_ops.precache.image_store_copy) for the Glance stores of rbd
-        hosts, each C({stores, result}) (the stores asked for, and the registered result), for
-        RV(_value.stores) and its lines.
-    type: list
-    elements: dict
-    default: []
   result_var:
     description: The variable each host registered the result of C(cache_image) in.
     type: str
@@ -135,7 +125,7 @@ _value:
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
     image_ids)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import (
-    Run, counted_failures, named_ids)
+    counted_failures, named_ids, summary_run)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
     finish_summary)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._registered import (
@@ -147,10 +137,7 @@ def cache_summary(hosts, hostvars, images=None, started_at=None, result_var="pre
                   selection=None, ignored=None, fail_on_selected=False, store_copies=None):
     """The run's summary (see DOCUMENTATION)."""
     results = registered_results("cache_summary", hosts, hostvars, result_var)
-    run = Run()
-    run.store_copies = list(store_copies or [])
-    if started_at is not None:
-        run.started_at = float(started_at)
+    run = summary_run(started_at, store_copies)
     planned = image_ids(list(images or []))
     run.add_hosts([(host, (None, None, None)) for host in hosts])
     for host, result in results:

@@ -18,23 +18,14 @@ description:
     C(hosts_not_attempted). Nothing downloads through Ansible, so C(bytes_downloaded) is 0.
   - With O(store_copies), the summary says per Glance store what the copies did.
   - The result is marked unsafe, so that no name or message in it is ever templated.
+extends_documentation_fragment:
+  - openstack_ops.precache.run_summary
 options:
   _input:
     description: The results of M(openstack_ops.precache.aggregate_precache).
     type: list
     elements: dict
     required: true
-  started_at:
-    description: When the run started, in seconds since the epoch, for C(elapsed).
-    type: float
-  store_copies:
-    description:
-      - The runs of M(openstack_ops.precache.image_store_copy) for the Glance stores of rbd
-        hosts, each C({stores, result}) (the stores asked for, and the registered result), for
-        the summary's C(stores) and its lines.
-    type: list
-    elements: dict
-    default: []
   selection:
     description: Why each image is in the plan (what C(validate_images) returns in
       C(selection)); its lines end the summary's.
@@ -57,7 +48,8 @@ _value:
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import Run
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import (
+    summary_run)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_text import (
     finish_summary)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
@@ -68,10 +60,7 @@ def nova_cache_summary(results, started_at=None, selection=None, store_copies=No
     if not isinstance(results, (list, tuple)):
         raise AnsibleFilterError("nova_cache_summary: the input must be a list of "
                                  "aggregate_precache results, not %s" % type(results).__name__)
-    run = Run()
-    run.store_copies = list(store_copies or [])
-    if started_at is not None:
-        run.started_at = float(started_at)
+    run = summary_run(started_at, store_copies)
     for result in results:
         if isinstance(result, dict) and not result.get("skipped"):
             run.nova_result(result)

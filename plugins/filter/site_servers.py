@@ -8,29 +8,23 @@ name: site_servers
 short_description: Add a batch's started image_serve servers to a site run's servers
 version_added: 0.1.0
 description:
-  - For fetch-once-per-site runs (docs/sites.md). Takes the run's servers so far and adds the
-    hosts of O(hosts) whose registered M(openstack_ops.precache.image_serve) result (in
-    O(result_var)) started a server, with the site the O(plan) gives them.
+  - For fetch-once-per-site runs (docs/sites.md). Adds to the run's servers so far
+    (O(previous)) the hosts of the input whose registered
+    M(openstack_ops.precache.image_serve) result (in O(result_var)) started a server, with the
+    site the O(plan) gives them.
   - The result is marked unsafe, so that no host or site name in it is ever templated.
-positional: _input, hosts, hostvars, plan
+positional: _input, hostvars, plan
+extends_documentation_fragment:
+  - openstack_ops.precache.registered_results
 options:
-  _input:
-    description: The servers so far, C({servers, serving}), or an empty dict.
-    type: dict
-    required: true
-  hosts:
-    description: The batch's hosts.
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: dict
-    required: true
   plan:
     description: The batch's plan, as P(openstack_ops.precache.site_waves#filter) made it.
     type: dict
     required: true
+  previous:
+    description: The servers so far, C({servers, serving}).
+    type: dict
+    default: {}
   result_var:
     description: The variable each host registered its image_serve result in.
     type: str
@@ -40,7 +34,7 @@ options:
 EXAMPLES = r"""
 - name: Remember the servers that started
   ansible.builtin.set_fact:
-    servers: "{{ servers | default({}) | openstack_ops.precache.site_servers(ansible_play_batch, hostvars, plan) }}"
+    servers: "{{ ansible_play_batch | openstack_ops.precache.site_servers(hostvars, plan, previous=servers | default({})) }}"
   run_once: true
 """
 
@@ -63,7 +57,7 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils._registered
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._unsafe import unsafe
 
 
-def site_servers(previous, hosts, hostvars, plan, result_var="_precache_serve"):
+def site_servers(hosts, hostvars, plan, previous=None, result_var="_precache_serve"):
     """The run's servers with the batch's new ones (see DOCUMENTATION)."""
     previous = previous or {}
     servers = dict(previous.get("servers") or {})

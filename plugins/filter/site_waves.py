@@ -9,7 +9,8 @@ short_description: Plan which host of a site takes the images from which
 version_added: 0.1.0
 description:
   - For fetch-once-per-site runs (the role's C(precache_distribution=site), docs/sites.md).
-    Groups a batch's hosts into sites by a host variable, and plans the waves in which they
+    Groups a batch's hosts (the input, in order) into sites by a host variable, and plans the
+    waves in which they
     cache the images. In wave 0 the seeds of each site download from Glance; in each later
     wave every host that has the images serves at most O(fanout) hosts that do not.
   - A site's seeds are its hosts whose O(seed_var) is true, else its first host by name, or
@@ -21,16 +22,9 @@ description:
     does, for later waves and for the site's hosts of later batches.
   - The result is marked unsafe, so that no site name in it is ever templated.
 positional: _input, hostvars
+extends_documentation_fragment:
+  - openstack_ops.precache.registered_results
 options:
-  _input:
-    description: The batch's hosts, in order.
-    type: list
-    elements: str
-    required: true
-  hostvars:
-    description: C(hostvars).
-    type: dict
-    required: true
   site_var:
     description: The host variable whose value names a host's site.
     type: str

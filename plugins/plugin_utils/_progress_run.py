@@ -255,6 +255,16 @@ class Run:
         }
 
 
+def summary_run(started_at=None, store_copies=None):
+    """A Run for a summary filter: started at `started_at` (epoch seconds), with the copies into
+    the Glance stores of rbd hosts (`store_copies`, {stores, result} each)."""
+    run = Run()
+    run.store_copies = list(store_copies or [])
+    if started_at is not None:
+        run.started_at = float(started_at)
+    return run
+
+
 def named_ids(selection):
     """Ids of the images the operator named (validate_images' `selection`, selector explicit);
     None without a selection, when every image counts as named."""

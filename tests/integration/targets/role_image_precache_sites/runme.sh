@@ -26,13 +26,8 @@ publish big:qcow2:64:24 small:raw:16:6
 python files/hosts.py "$inventory" "$shared" > "$work/sites.json"
 start_proxy files/glance_counter.py "$(address glance endpoint)" "$work/glance.count"
 # precache-counted: the admin, with Glance behind the counter.
-python - "$config" "$proxy_port" > "$work/clouds.yaml" <<'PY'
-import json, sys
-clouds = json.load(open(sys.argv[1]))["testbed"]["clouds"]
-clouds["precache-counted"] = dict(clouds["precache-admin"],
-                                  image_endpoint_override="http://127.0.0.1:%s" % sys.argv[2])
-print(json.dumps({"clouds": clouds}, indent=2))
-PY
+python ../setup_testbed/files/clouds_with.py "$config" precache-counted \
+    "image_endpoint_override=http://127.0.0.1:$proxy_port" > "$work/clouds.yaml"
 export OS_CLIENT_CONFIG_FILE=$work/clouds.yaml
 
 play() {

@@ -75,13 +75,8 @@ print(json.dumps({"host": "compute1", "hypervisor_hostname": template(sys.argv[1
 PY
 start_proxy files/nova_proxy.py "$nova" "$work/forged.json"
 # The test bed's clouds, and precache-forged: the admin through the stand-in.
-python - "$config" "$proxy_port" > "$work/clouds.yaml" <<'PY'
-import json, sys
-clouds = json.load(open(sys.argv[1]))["testbed"]["clouds"]
-clouds["precache-forged"] = dict(clouds["precache-admin"],
-                                 compute_endpoint_override="http://127.0.0.1:%s/v2.1" % sys.argv[2])
-print(json.dumps({"clouds": clouds}, indent=2))
-PY
+python ../setup_testbed/files/clouds_with.py "$config" precache-forged \
+    "compute_endpoint_override=http://127.0.0.1:$proxy_port/v2.1" > "$work/clouds.yaml"
 export OS_CLIENT_CONFIG_FILE=$work/clouds.yaml
 cat > "$work/site.aggregates.yml" <<YAML
 plugin: openstack_ops.precache.aggregates

@@ -60,6 +60,6 @@ expect(len(peers) == 2 and all(source.startswith("peer compute") for _host, sour
 expect("Site edge-1: 3 hosts, %d bytes from Glance, %d bytes over its LAN" % (total, 2 * total)
        in log, "no line for the site")
 if scenario == "s2":
-    servers = re.findall(r'"url": "(https?)://127\.0\.0\.1[123]:474\d\d", ', log)
+    servers = re.findall(r'"url": "(https?)://127\.0\.0\.1[123]:474\d\d"', log)
     expect(servers and set(servers) == {"https"}, "not every server was https: %s" % servers)
     expect(len(re.findall(r'"fingerprint": "[0-9a-f]{64}"', log)) >= 2, "no fingerprints")
