@@ -14,14 +14,9 @@ import pytest
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import host_module
 from ansible_collections.openstack_ops.precache.plugins.modules import cache_image
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
-    patch_exits, run_module)
+    run_module)
 
 IMAGE_ID = "0c3c2f4e-5d55-4bd5-8cbb-3f3a6f9a2f01"
-
-
-@pytest.fixture(autouse=True)
-def exits(monkeypatch):
-    patch_exits(monkeypatch)
 
 
 @pytest.fixture

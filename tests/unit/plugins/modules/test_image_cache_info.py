@@ -11,15 +11,10 @@ import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.modules import image_cache_info
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
-    patch_exits, run_module)
+    run_module)
 
 IMAGE_ID = "5a1f0c2d-3b4e-4f56-8789-0a1b2c3d4e5f"
 OTHER_ID = "9b8a7c6d-5e4f-4321-8fed-cba987654321"
-
-
-@pytest.fixture(autouse=True)
-def exits(monkeypatch):
-    patch_exits(monkeypatch)
 
 
 def sha1(image_id):

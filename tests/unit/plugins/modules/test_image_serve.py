@@ -20,16 +20,11 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_s
     STAGING_DIR_NAME, Staging)
 from ansible_collections.openstack_ops.precache.plugins.modules import image_serve
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
-    patch_exits, run_module)
+    run_module)
 
 RUN = "0123456789abcdef0123456789abcdef"
 TOKEN = "s3cret-token-of-the-run-0123456789"
 IMAGE = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
-
-
-@pytest.fixture(autouse=True)
-def exits(monkeypatch):
-    patch_exits(monkeypatch)
 
 
 @pytest.fixture
