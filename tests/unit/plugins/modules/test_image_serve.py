@@ -21,10 +21,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_s
 from ansible_collections.openstack_ops.precache.plugins.modules import image_serve
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.modules.utils import (
     run_module)
-
-RUN = "0123456789abcdef0123456789abcdef"
-TOKEN = "s3cret-token-of-the-run-0123456789"
-IMAGE = "a26887c6-c47b-4654-abb5-dfadf7d3f803"
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.test_peer_server import (
+    IMAGE, RUN, TOKEN, stage)
 
 
 @pytest.fixture
@@ -34,8 +32,7 @@ def host(tmp_path):
     instances.mkdir()
     conf = tmp_path / "nova.conf"
     conf.write_text("[DEFAULT]\nstate_path = %s\nmy_ip = 127.0.0.1\n" % tmp_path)
-    with Staging(str(instances), os.getuid(), RUN):
-        (instances / STAGING_DIR_NAME / RUN / IMAGE).write_bytes(b"glance's bytes")
+    stage(instances, {IMAGE: b"glance's bytes"})
     return instances, {"nova_conf": [str(conf)], "run_id": RUN, "token": TOKEN,
                        "owner": str(os.getuid()), "group": str(os.getgid())}
 
