@@ -81,7 +81,7 @@ with open(sys.argv[1], "r+b") as staged:
     staged.seek(4 * 1024 * 1024)
     staged.write(b"tampered by the seed" * 100)
 PY
-modules peer.yml -e peer=compute2 -e expected="sha512 mismatch" > "$work/s4.log" 2>&1 ||
+modules peer.yml --limit compute2 -e expected="sha512 mismatch" > "$work/s4.log" 2>&1 ||
     { cat "$work/s4.log"; exit 1; }
 modules stop.yml > "$work/s4.stop.log" 2>&1 || { cat "$work/s4.stop.log"; exit 1; }
 echo "s4 ok"
@@ -90,7 +90,7 @@ uncache
 run_id=$(python -c 'import secrets; print(secrets.token_hex(16))')
 modules seed.yml > "$work/s5.seed.log" 2>&1 || { cat "$work/s5.seed.log"; exit 1; }
 port=$(sed 's/.*://' "$work/seed.url")
-modules peer.yml -e peer=compute3 -e lan_rate=2M -e expected="" > "$work/s5.log" 2>&1 &
+modules peer.yml --limit compute3 -e lan_rate=2M -e expected="" > "$work/s5.log" 2>&1 &
 peer=$!
 sleep 4
 server=$(ss -ltnpH "sport = :$port" | sed -n 's/.*pid=\([0-9]*\).*/\1/p' | head -n 1)
