@@ -228,8 +228,8 @@ class ImageServeModule(HostModule):
                         msg="check mode: would serve %d staged images on %s, "
                         "port %s" % (len(images), address, params["port_range"]))
         deadline = time.time() + params["timeout"]
-        context, fingerprint = (server_context(params["run_id"]) if params["tls"]
-                                else (None, None))
+        context, fingerprint = (server_context(params["run_id"], self.module.run_command)
+                                if params["tls"] else (None, None))
         reply = start_daemon(self.settings.instances_path, self.uid, self.gid, params["run_id"],
                              params["token"], address, ports, deadline, params["max_peers"],
                              context)

@@ -16,7 +16,6 @@ import os
 import re
 import shutil
 import ssl
-import subprocess
 import tempfile
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.errors import (
@@ -38,8 +37,9 @@ def check_fingerprint(fingerprint):
     return value
 
 
-def server_context(run_id):
-    """(an ssl.SSLContext for the server, its certificate's fingerprint), made now."""
+def server_context(run_id, run_command):
+    """(an ssl.SSLContext for the server, its certificate's fingerprint), made now with
+    `run_command` (AnsibleModule.run_command)."""
     openssl = shutil.which("openssl")
     if openssl is None:
         raise PeerTlsError("TLS on the site's LAN needs the openssl command on this host "
@@ -47,15 +47,13 @@ def server_context(run_id):
     folder = tempfile.mkdtemp(prefix="precache-tls-")
     try:
         key, cert = os.path.join(folder, "key.pem"), os.path.join(folder, "cert.pem")
-        made = subprocess.run(
+        status, _out, err = run_command(
             [openssl, "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1",
              "-nodes", "-keyout", key, "-out", cert, "-days", "1",
-             "-subj", "/CN=openstack_ops.precache site run %s" % run_id],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-            timeout=60, check=False)
-        if made.returncode != 0:
-            raise PeerTlsError("openssl could not make the run's certificate: %s" % " ".join(
-                made.stderr.decode("utf-8", "replace").split())[:300])
+             "-subj", "/CN=openstack_ops.precache site run %s" % run_id])
+        if status != 0:
+            raise PeerTlsError("openssl could not make the run's certificate: %s"
+                               % " ".join(str(err).split())[:300])
         context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         context.minimum_version = ssl.TLSVersion.TLSv1_2
         context.load_cert_chain(cert, key)

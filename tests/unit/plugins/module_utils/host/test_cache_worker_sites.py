@@ -100,8 +100,8 @@ def test_the_token_goes_to_peers_only(glance):
                           rate_limit=5).for_image(image, glance_source)
     assert [s.label for s in ordered] == ["peer a", "glance"]
     assert ordered[0].url == "http://192.0.2.1:47400/images/%s" % IMAGE_ID
-    assert ordered[0].headers == {TOKEN_HEADER: "t"} and ordered[0].options == {"rate_limit": 5,
-                                                                      "tls_pin": None}
+    assert ordered[0].headers == {TOKEN_HEADER: "t"}
+    assert ordered[0].options == {"rate_limit": 5, "tls_pin": None}
 
 
 def test_a_seed_stages_glance_s_bytes_not_the_conversion(host, glance, qemu):
