@@ -196,6 +196,13 @@ class Bench:
             self.conn.compute.delete_aggregate(aggregate, ignore_missing=True)
         shutil.rmtree(self.work, ignore_errors=True)
 
+    def finish(self, json_file=None):
+        """Write every measurement to json_file (if given), then clean up."""
+        if json_file:
+            with open(json_file, "w") as handle:
+                json.dump(self.runs, handle, indent=1)
+        self.cleanup()
+
     # ---- running things
 
     def _run(self, argv, env=None, what="run"):
@@ -437,10 +444,7 @@ def main():
         if "grid" in args.cases:
             bench.grid("big-" + args.formats[0])
     finally:
-        if args.json:
-            with open(args.json, "w") as handle:
-                json.dump(bench.runs, handle, indent=1)
-        bench.cleanup()
+        bench.finish(args.json)
     print(bench.report())
 
 
