@@ -116,9 +116,11 @@ def note_time(note):
 def module_results(log, host_pattern=r"compute\d"):
     """cache_image's results as a -v run prints them: host -> result."""
     results = {}
-    for host, result in re.findall(r"^(?:ok|changed|failed): \[(%s)\] => (\{\"cache_dir\".*\})$"
-                                   % host_pattern, log, re.M):
-        results[host] = json.loads(result)
+    for host, text in re.findall(r"^(?:ok|changed|failed): \[(%s)\] => (\{.*\})$" % host_pattern,
+                                 log, re.M):
+        result = json.loads(text)
+        if "cache_dir" in result and "ansible_facts" not in result:
+            results[host] = result
     return results
 
 
