@@ -44,6 +44,14 @@ description:
     for that store (the C(image_precache) role runs it after each batch) and counts the images in
     the store as cached and the others as failed; with no such result by the end of the run, its
     images are failed.
+  - "While a batch's hosts download (the C(image_precache) role runs
+    M(openstack_ops.precache.cache_image) as an asynchronous job and polls it with
+    M(openstack_ops.precache.cache_progress)), prints one line per poll for the batch:
+    C(batch 1/3: 7/10 hosts working, 4.1 of 20.0 GiB (20%), 118.0 MiB/s, ETA 2:31; slowest
+    compute7 (waiting for Nova's lock)), naming the hosts whose bytes did not move for a whole
+    poll interval as stalled, and the bytes from Glance and from the site's peers apart in a
+    site run. In O(progress_file) each such line is an event of its own,
+    C(openstack_ops.precache.batch.progress), never sent to the bus."
 requirements:
   - oslo.messaging, only for O(transport_url)
 options:
@@ -142,8 +150,10 @@ from ansible.template import Templar
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.notification_watch import (
     check_reachable)
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_live import (
+    batch_sizes)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_notifications import (
-    make_notifier)
+    BATCH_EVENT, make_notifier)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
     counted_action, image_ids)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_run import (
@@ -169,6 +179,7 @@ class CallbackModule(CallbackBase):
         self._play_members = []
         self._progress = None
         self._wanted = None
+        self._batch = self._batches = 1
 
     def set_options(self, task_keys=None, var_options=None, direct=None):
         super(CallbackModule, self).set_options(task_keys=task_keys, var_options=var_options,
@@ -206,7 +217,7 @@ class CallbackModule(CallbackBase):
             if self._progress:
                 self._progress.write(json.dumps(note, sort_keys=True) + "\n")
                 self._progress.flush()
-            if self.notifier:
+            if self.notifier and note["event_type"] != BATCH_EVENT:
                 try:
                     self.notifier(note)
                 except Exception as exc:
@@ -242,8 +253,10 @@ class CallbackModule(CallbackBase):
         # Called once per serial batch: take the play's hosts of every batch, once.
         key = getattr(play, "_uuid", None) or id(play)
         if key in self._plays:
+            self._batch += 1
             return
         self._plays.add(key)
+        self._batch = 1
         self._play_members = []
         manager = play.get_variable_manager()
         self._wanted = None
@@ -256,6 +269,7 @@ class CallbackModule(CallbackBase):
         hosts = inventory.get_hosts(play.hosts, ignore_restrictions=True)
         self._play_members = [(host.name, self._identity(host)) for host in hosts]
         self._play_hosts = [host.name for host in hosts]
+        self._batches = len(batch_sizes(getattr(play, "serial", None), len(hosts)))
 
     def _register_play_hosts(self):
         """Count the play's hosts in the run once the play caches: a play that only validates
@@ -292,6 +306,11 @@ class CallbackModule(CallbackBase):
         self._register_play_hosts()
         if host.name not in self.run.host_aggregate:
             self.run.add_hosts([(host.name, self._identity(host))])
+        if status == "ok" and outcome.get("ansible_job_id") and not outcome.get("finished"):
+            # cache_image started as an asynchronous job: its polls follow (v2_runner_retry).
+            self.run.job_started(getattr(task, "_uuid", None), host.name, self._batch,
+                                 self._batches)
+            return
         # The task given to callbacks is not templated: take the plan from the module's
         # invocation, or from another host's result of the same task (an unreachable host).
         args = (outcome.get("invocation") or {}).get("module_args") or {}
@@ -304,6 +323,20 @@ class CallbackModule(CallbackBase):
         else:
             planned = self._task_images.get(task_key, [])
         self._show(self.run.host_result(host.name, status, outcome, planned))
+
+    def v2_runner_retry(self, result):
+        # A poll of an asynchronous cache_image (cache_progress in an until loop) that found
+        # the host still working.
+        task = getattr(result, "task", None) or result._task
+        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        if not action or "cache_progress" not in action:
+            return
+        outcome = getattr(result, "result", None) or result._result
+        host = getattr(result, "host", None) or result._host
+        wait = ((outcome.get("invocation") or {}).get("module_args") or {}).get("wait")
+        shown = self.run.job_progress(host.name, outcome.get("progress"), wait)
+        if shown:
+            self._show([([shown[0]], shown[1])])
 
     def _show(self, reports):
         for notes, line in reports:

@@ -16,6 +16,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.controller.
     EVENT_PREFIX, import_oslo_messaging)
 
 PUBLISHER = "ansible-precache"
+BATCH_EVENT = "openstack_ops.precache.batch.progress"
 
 
 def publisher_id(host=None):
@@ -43,6 +44,19 @@ def envelope(event, payload_name, version, data, publisher, now, message_id=None
             "nova_object.version": version,
             "nova_object.data": data,
         },
+    }
+
+
+def batch_event(data, publisher, now):
+    """The live state of a serial batch (_progress_live.Batch.data) as an event of our own,
+    for the progress file only: its type is none of Nova's, so no bus consumer mistakes it."""
+    return {
+        "priority": "INFO",
+        "event_type": BATCH_EVENT,
+        "publisher_id": publisher,
+        "timestamp": _timestamp(now),
+        "message_id": str(uuid.uuid4()),
+        "payload": data,
     }
 
 

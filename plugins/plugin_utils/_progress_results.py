@@ -14,6 +14,8 @@ controller, and nothing of a host's is known here but what its module returned.
 # pre-cache, from the controller), and the copy into the Glance stores of rbd hosts.
 COUNTED_ACTIONS = {
     "openstack_ops.precache.cache_image": "host",
+    # The poll of an asynchronous cache_image: its last result is cache_image's own.
+    "openstack_ops.precache.cache_progress": "host",
     "openstack_ops.precache.aggregate_precache": "nova",
     "openstack_ops.precache.image_store_copy": "store_copy",
 }

@@ -11,8 +11,9 @@ inventory sets (host_aggregate) and a play's precache_aggregates (aggregate_name
 
 import time
 
+from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_live import Batch
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_notifications import (
-    envelope, publisher_id)
+    batch_event, envelope, publisher_id)
 from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_results import (
     host_outcome, nova_host_results, rbd_store, store_copy_outcome, stores_summary,
     with_store_copies)
@@ -99,6 +100,10 @@ class Run:
         self.store_copies = []
         self.waiting = {}
         self.sites = {}
+        # The serial batch whose hosts cache asynchronously now, and its (task, batch number): a
+        # new task, such as the next wave of a site run, or the next batch, starts a new Batch.
+        self.batch = None
+        self._batch_task = None
 
     def add_hosts(self, hosts):
         """Register hosts: a list of (host name, (id, uuid, name)) for the hosts of a play.
@@ -142,6 +147,8 @@ class Run:
         notes = self.start(host, now)
         aggregate = self.aggregates[self.host_aggregate[host]]
         cached, failed, transferred, reasons = host_outcome(result, status, planned_ids)
+        if self.batch is not None:
+            self.batch.finish(host, result)
         aggregate.index += 1
         total = max(len(aggregate.hosts), aggregate.index)
         record = self.hosts.setdefault(host, {"status": "ok", "images_cached": [],
@@ -184,6 +191,28 @@ class Run:
         peers = sorted({str(image["source"]) for image in result.get("images") or []
                         if isinstance(image, dict) and image.get("source") not in (None, "glance")})
         return " - from %s" % printable(", ".join(peers)) if peers else ""
+
+    def job_started(self, task, host, batch, batches):
+        """A host's cache_image started as an asynchronous job of `task`, in serial batch
+        `batch` of `batches`."""
+        if (task, batch) != self._batch_task or self.batch is None:
+            self._batch_task = (task, batch)
+            self.batch = Batch(batch, batches, [], 0, self.clock())
+        if host not in self.batch.hosts:
+            self.batch.hosts.append(host)
+
+    def job_progress(self, host, progress, interval):
+        """A poll's sample of a host still caching, the poll waiting up to `interval` seconds:
+        the batch's (event, line), or None."""
+        if self.batch is None:
+            return None
+        now = self.clock()
+        self.batch.interval = float(interval or 0)
+        shown = self.batch.sample(host, progress, now)
+        if shown is None:
+            return None
+        line, data = shown
+        return batch_event(data, self.publisher, now), line
 
     def nova_result(self, result):
         """Record an aggregate_precache result (Nova's own run over one aggregate): the

@@ -565,3 +565,65 @@ def test_an_rbd_host_whose_store_was_never_copied_to_fails_at_the_end(callback, 
     with open(str(tmp_path / "summary.json")) as handle:
         reasons = json.load(handle)["failing_hosts"]["compute1"]["reasons"]
     assert "images_type = rbd" in reasons[IMG_A]
+
+
+def job_started(jid):
+    """What an asynchronous task's start returns (async_wrapper's first record)."""
+    return {"started": 1, "finished": 0, "ansible_job_id": jid, "changed": False,
+            "results_file": "/root/.ansible_async/%s" % jid}
+
+
+def polled(done, total, rate, phase="download"):
+    """A cache_progress poll that found the host still working."""
+    return {"finished": False, "changed": False, "attempts": 1, "retries": 722,
+            "invocation": {"module_args": {"wait": 10}},
+            "progress": {"version": 1, "phase": phase, "image": IMG_A, "image_index": 1,
+                         "images": 1, "bytes": done, "total": total, "bytes_glance": done,
+                         "bytes_peers": 0, "rate": rate, "source": "glance"}}
+
+
+def test_polled_batches_print_a_line_per_round_and_count_the_final_results(callback, tmp_path):
+    plugin = callback()
+    hosts = [make_host("compute%d" % n, **AGG) for n in (1, 2)]
+    play = Play(Inventory(hosts))
+    play.serial = [1]
+    start, poll = make_task(), make_task(action="openstack_ops.precache.cache_progress")
+    plugin.v2_playbook_on_play_start(play)
+    plugin.v2_playbook_on_task_start(start, False)
+    plugin.v2_runner_on_ok(Result(hosts[0], start, job_started("1.1")))
+    # The job's start is not the host's result: nothing counted, no line yet.
+    assert plugin._display.lines == [] and plugin.run.hosts == {}
+    plugin.v2_playbook_on_task_start(poll, False)
+    plugin.v2_runner_retry(Result(hosts[0], poll, polled(256 * 1024 ** 2, 1024 ** 3, 8 * 1024 ** 2)))
+    plugin.v2_runner_retry(Result(hosts[0], poll, polled(512 * 1024 ** 2, 1024 ** 3, 8 * 1024 ** 2)))
+    # Another module's retries are not ours.
+    plugin.v2_runner_retry(Result(hosts[0], make_task(action="ansible.builtin.uri"), polled(1, 2, 3)))
+    plugin.v2_runner_on_ok(Result(hosts[0], poll, dict(ok_result([IMG_A]), finished=True)))
+    # Batch two: compute2 in the lock, then failed.
+    plugin.v2_playbook_on_play_start(play)
+    plugin.v2_runner_on_ok(Result(hosts[1], start, job_started("2.2")))
+    plugin.v2_runner_retry(Result(hosts[1], poll, polled(0, 1024 ** 3, 0, "lock")))
+    plugin.v2_runner_on_failed(Result(hosts[1], poll, dict(failed_result(), finished=True)))
+    plugin.v2_playbook_on_stats(None)
+
+    assert plugin._display.lines[:5] == [
+        "batch 1/2: 1/1 hosts working, 256.0 MiB of 1.0 GiB (25%), 8.0 MiB/s, ETA 1:36; "
+        "slowest compute1 (downloading)",
+        "batch 1/2: 1/1 hosts working, 512.0 MiB of 1.0 GiB (50%), 8.0 MiB/s, ETA 1:04; "
+        "slowest compute1 (downloading)",
+        "host 1/2 compute1: 1 cached, 0 failed (50%, ETA 1:00)",
+        "batch 2/2: 1/1 hosts working, 0 bytes of 1.0 GiB (0%), 0 bytes/s, ETA unknown; "
+        "slowest compute2 (waiting for Nova's lock)",
+        "host 2/2 compute2: 1 cached, 1 failed (100%, ETA 0:00)",
+    ]
+    events = [note["event_type"] for note in lines(tmp_path)]
+    assert events == ["aggregate.cache_images.start", "openstack_ops.precache.batch.progress",
+                      "openstack_ops.precache.batch.progress", "aggregate.cache_images.progress",
+                      "openstack_ops.precache.batch.progress", "aggregate.cache_images.progress",
+                      "aggregate.cache_images.end"]
+    live = lines(tmp_path)[1]["payload"]
+    assert (live["batch"], live["batches"], live["bytes"], live["working"]) == (
+        1, 2, 256 * 1024 ** 2, ["compute1"])
+    with open(str(tmp_path / "summary.json")) as handle:
+        summary = json.load(handle)
+    assert summary["hosts_completed"] == 2 and list(summary["failing_hosts"]) == ["compute2"]
