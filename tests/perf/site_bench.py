@@ -34,71 +34,15 @@ import signal
 import subprocess
 import sys
 import tempfile
-import urllib.parse
 
 from precache_bench import REPO, Bench, _loadavg, _machine, _median, _spread
-from bed import layout  # precache_bench put the test bed on the path
+from bed.shaping import Shaper, glance_port  # precache_bench put the test bed on the path
 
 LABEL = "big-raw"
 SITE_KEY = "precache_test_site"
 # Makes each host's instances dir and nova.conf part, prints the inventory of one site.
 SITE_HOSTS = os.path.join(REPO, "tests", "integration", "targets", "role_image_precache_sites",
                           "files", "hosts.py")
-
-
-def _tc(*argv, check=True):
-    return subprocess.run(("tc",) + argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                          universal_newlines=True, check=check).stdout
-
-
-class Shaper:
-    """Glance's egress on loopback through an htb class of --rate: the tested recipe."""
-
-    def __init__(self, port, rate, dev="lo"):
-        self.port, self.rate, self.dev = port, rate, dev
-        self.added = False
-
-    def add(self):
-        current = _tc("qdisc", "show", "dev", self.dev)
-        if " root " in current and not current.startswith("qdisc noqueue"):
-            raise SystemExit("%s has a root qdisc already, not touching it:\n%s" % (self.dev, current))
-        self.added = True
-        _tc("qdisc", "add", "dev", self.dev, "root", "handle", "1:", "htb", "default", "10")
-        _tc("class", "add", "dev", self.dev, "parent", "1:", "classid", "1:10", "htb", "rate", "100gbit")
-        _tc("class", "add", "dev", self.dev, "parent", "1:", "classid", "1:20", "htb",
-            "rate", self.rate, "ceil", self.rate)
-        _tc("filter", "add", "dev", self.dev, "parent", "1:", "protocol", "ip", "prio", "1", "u32",
-            "match", "ip", "sport", str(self.port), "0xffff", "flowid", "1:20")
-
-    def sent(self):
-        """Bytes the kernel sent through class 1:20: Glance's egress, headers included."""
-        out = _tc("-s", "class", "show", "dev", self.dev)
-        match = re.search(r"class htb 1:20 .*?\n\s*Sent (\d+) bytes", out)
-        if not match:
-            raise SystemExit("no class 1:20 on %s:\n%s" % (self.dev, out))
-        return int(match.group(1))
-
-    def remove(self):
-        if self.added:
-            # Ignore Ctrl-C for the moment it takes: the link must not stay shaped.
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                out = _tc("qdisc", "del", "dev", self.dev, "root", check=False)
-                if out.strip():
-                    print("tc qdisc del dev %s root: %s" % (self.dev, out.strip()), file=sys.stderr)
-                self.added = False
-            finally:
-                signal.signal(signal.SIGINT, previous)
-
-
-def _glance_port():
-    """Glance's port, from the test bed's integration_config.yml; it must be on loopback."""
-    with open(str(layout.WORK / "integration_config.yml")) as handle:
-        endpoint = json.load(handle)["testbed"]["glance"]["endpoint"]
-    url = urllib.parse.urlsplit(endpoint)
-    if not url.hostname.startswith("127."):
-        raise SystemExit("Glance is at %s, not on loopback: nothing to shape on lo" % endpoint)
-    return url.port
 
 
 class SiteBench(Bench):
@@ -177,7 +121,7 @@ class SiteBench(Bench):
         self.record(mode, seconds=seconds, glance_bytes=egress, sites=sites, phases=phases)
 
     def rounds(self, shaper):
-        modes = ["glance", "site"]
+        modes = self.args.modes
         for turn in range(self.args.repeat):
             before = shaper.sent()
             seconds = self.curl(LABEL)
@@ -199,13 +143,16 @@ class SiteBench(Bench):
         names = {"curl": "one copy over the shaped link (curl)",
                  "glance": "`precache_distribution=glance`", "site": "`precache_distribution=site`"}
         ratio = {}
-        for case in ("curl", "glance", "site"):
+        for case in [case for case in ("curl", "glance", "site") if case in runs]:
             walls = [r["seconds"] for r in runs[case]]
             egress = _median([r["glance_bytes"] for r in runs[case]])
             ratio[case] = (_median(walls) / copy, egress / size)
             out.append("| %s | %s | %.2fx | %d | %.3fx |" % (
                 names[case], _spread(walls), ratio[case][0], egress, ratio[case][1]))
         out.append("")
+        if "site" not in ratio:
+            return "\n".join(out)
+        glance = ratio.get("glance", (float("nan"), float("nan")))
         site_sizes = sorted({r["sites"].get(self.site, {}).get("bytes_from_glance", -1)
                              for r in runs["site"]})
         out += ["runs: %d per mode, interleaved; the summary's bytes_from_glance for site %s: %s"
@@ -213,11 +160,11 @@ class SiteBench(Bench):
                 "Targets:",
                 "- Glance egress per site 1.0x the image size (glance mode: %dx): %.3fx in site "
                 "mode, %.3fx in glance mode: %s" % (
-                    hosts, ratio["site"][1], ratio["glance"][1],
+                    hosts, ratio["site"][1], glance[1],
                     "met" if ratio["site"][1] < 1.01 else "missed"),
                 "- the whole site within 1.5x one copy over the shaped link (%.1f s): %.2fx in "
                 "site mode (%.1f s), %.2fx in glance mode: %s" % (
-                    copy, ratio["site"][0], ratio["site"][0] * copy, ratio["glance"][0],
+                    copy, ratio["site"][0], ratio["site"][0] * copy, glance[0],
                     "met" if ratio["site"][0] <= 1.5 else "missed"),
                 "", "machine: %s; load average at the end: %s" % (_machine(), _loadavg())]
         return "\n".join(out)
@@ -246,11 +193,13 @@ def main():
     parser.add_argument("--forks", type=int, default=5, help="ANSIBLE_FORKS (default 5)")
     parser.add_argument("--no-pipelining", dest="pipelining", action="store_false",
                         help="ANSIBLE_PIPELINING off (on by default here)")
+    parser.add_argument("--modes", type=lambda t: t.split(","), default=["glance", "site"],
+                        help="the modes to run, in the first round's order (default glance,site)")
     parser.add_argument("--json", help="write every measurement to this file")
     args = parser.parse_args()
     for signum in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(signum, _stop)
-    shaper = Shaper(_glance_port(), args.rate)
+    shaper = Shaper(glance_port(), args.rate)
     bench = None
     try:
         bench = SiteBench(args)
