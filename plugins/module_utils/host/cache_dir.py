@@ -154,10 +154,12 @@ class CacheDir:
                                      os.path.join(self.instances_path, LOCK_DIR_NAME))
         return self._lock_fd
 
-    def lock(self, name, timeout):
-        """Nova's lock for base file `name`, waited for up to `timeout` seconds."""
+    def lock(self, name, timeout, on_wait=None):
+        """Nova's lock for base file `name`, waited for up to `timeout` seconds; `on_wait()` is
+        called between tries (it may raise to stop waiting)."""
         return NovaLock(self.lock_dir_fd(), NOVA_LOCK_PREFIX + name, timeout,
-                        os.path.join(self.instances_path, LOCK_DIR_NAME, NOVA_LOCK_PREFIX + name))
+                        os.path.join(self.instances_path, LOCK_DIR_NAME, NOVA_LOCK_PREFIX + name),
+                        on_wait=on_wait)
 
     def lstat(self, entry):
         """lstat of an entry of the cache dir, or None when there is none."""
