@@ -272,6 +272,33 @@ options:
             fails instead.
         type: bool
         default: true
+  progress:
+    description:
+      - Write this run's live status for M(openstack_ops.precache.cache_progress), which follows
+        a C(cache_image) started as an async task (C(async) with C(poll) V(0)).
+      - The status is C(<instances_path>/.precache-progress/<run_id>.json), written by Nova's
+        user at most once a second (and at least every 5 seconds) and removed when the run
+        ends; the files of killed runs are removed by a later run, as RV(stale_temps_removed)
+        says.
+      - Not in check mode, and not on hosts whose C([libvirt] images_type) is V(rbd), which
+        cache nothing locally.
+    type: dict
+    suboptions:
+      run_id:
+        description:
+          - The run's id, 16 to 64 lowercase hex digits, which names its status files. Give the
+            same to M(openstack_ops.precache.cache_progress).
+        type: str
+        required: true
+      heartbeat_timeout:
+        description:
+          - Seconds without a poll of M(openstack_ops.precache.cache_progress) after which the
+            run stops, once a first poll came; V(0) never stops it.
+          - The image being downloaded then fails and nothing of it is kept, and the images
+            after it fail at once, so that a controller that died does not leave the host
+            downloading.
+        type: int
+        default: 0
 notes:
   - Needs C(qemu-img) on the host (package qemu-utils or qemu-img), as nova-compute does. It is
     always told the image's format (C(-f)), never left to probe it, and reads the checked
@@ -426,8 +453,8 @@ bytes_from_peers:
   type: int
 stale_temps_removed:
   description: Our temporary files that no running C(cache_image) held (left by an interrupted
-    run), and the staging folders of site runs untouched for a day (killed runs'), which were
-    removed.
+    run), the staging folders of site runs untouched for a day (killed runs'), and the status
+    files of killed runs (O(progress)), which were removed.
   returned: always
   type: list
   elements: str
@@ -445,6 +472,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common.prin
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.sizes import parse_size
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import cache_worker
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
+    cache_name)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.download_options import (
     DOWNLOAD_ARGUMENT_SPEC, DOWNLOAD_REQUIRED_TOGETHER, TRANSFER_OPTIONS, tls_options)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.eviction import (
@@ -456,8 +485,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signat
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import space_policy
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_sources import (
     SiteSources)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_status import (
+    NULL_PROGRESS, PROGRESS_DIR_NAME, StatusWriter, clean_stale_progress)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
-    STAGING_DIR_NAME, Staging, clean_stale_staging)
+    STAGING_DIR_NAME, Staging, check_run_id, clean_stale_staging)
 
 IMAGE_SPEC = dict(
     id=dict(type="str", required=True),
@@ -504,6 +535,9 @@ ARGUMENT_SPEC = dict(
         token=dict(type="str", no_log=True),
         rate_limit=dict(type="str"),
         glance_fallback=dict(type="bool", default=True))),
+    progress=dict(type="dict", options=dict(
+        run_id=dict(type="str", required=True),
+        heartbeat_timeout=dict(type="int", default=0))),
     **DOWNLOAD_ARGUMENT_SPEC
 )
 
@@ -524,6 +558,10 @@ class CacheImageModule(HostModule):
         if self.layout.uses_cache_dir:
             self.qemu_img.require()
         mode = self._mode()
+        if params["progress"]:
+            check_run_id(params["progress"]["run_id"], "progress.run_id")
+            if params["progress"]["heartbeat_timeout"] < 0:
+                raise ValueError("progress.heartbeat_timeout must be 0 (never) or more seconds")
         return self.run_as_nova(lambda: self._work(space, limits, rate_limit, mode))
 
     def finish(self, outcome):
@@ -564,19 +602,24 @@ class CacheImageModule(HostModule):
             if create:
                 stale += ["%s/%s" % (STAGING_DIR_NAME, run) for run in clean_stale_staging(
                     settings.instances_path, self.uid)]
+                stale += ["%s/%s" % (PROGRESS_DIR_NAME, entry) for entry in clean_stale_progress(
+                    settings.instances_path, self.uid)]
             transfer = {name: params[name] for name in TRANSFER_OPTIONS}
-            cacher = cache_worker.ImageCacher(
-                settings, self.qemu_img, cache_worker.should_convert(params["force_raw"], settings),
-                cache_dir, mode, params["lock_timeout"],
-                dict(rate_limit=rate_limit, **transfer, **tls),
-                image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
-                check_mode=check_mode, download_missing=params["download_missing"],
-                evictor=Evictor(cache_dir, self.qemu_img, limits,
-                                [i["id"] for i in params["images"]] + params["pinned_images"])
-                if limits.enabled else None,
-                space=space, allow_unverified=params["allow_unverified"], signatures=signatures,
-                sources=self._sources(), staging=staging)
-            records = [cacher.cache(image) for image in params["images"]]
+            with self._progress(create, cache_dir) as progress:
+                cacher = cache_worker.ImageCacher(
+                    settings, self.qemu_img,
+                    cache_worker.should_convert(params["force_raw"], settings), cache_dir, mode,
+                    params["lock_timeout"], dict(rate_limit=rate_limit, **transfer, **tls),
+                    image_endpoint=params["image_endpoint"], auth_token=params["auth_token"],
+                    check_mode=check_mode, download_missing=params["download_missing"],
+                    evictor=Evictor(cache_dir, self.qemu_img, limits,
+                                    [i["id"] for i in params["images"]] + params["pinned_images"])
+                    if limits.enabled else None,
+                    space=space, allow_unverified=params["allow_unverified"],
+                    signatures=signatures, sources=self._sources(), staging=staging,
+                    progress=progress)
+                records = [cacher.cache(image) for image in params["images"]]
+                progress.finish()
         return {"records": records, "stale": stale, "notes": signatures.notes}
 
     def _staging(self, create):
@@ -585,6 +628,17 @@ class CacheImageModule(HostModule):
         if not (site and site["stage"] and create):
             return contextlib.nullcontext()
         return Staging(self.settings.instances_path, self.uid, site["run_id"])
+
+    def _progress(self, create, cache_dir):
+        """The run's StatusWriter (progress) as a context manager; a null one otherwise."""
+        progress, params = self.params["progress"], self.params
+        if not (progress and create):
+            return contextlib.nullcontext(NULL_PROGRESS)
+        # What is missing now is what the run will fetch: Glance's sizes make the total.
+        expected = [image["size"] or 0 if params["download_missing"] and cache_dir.lstat(
+            cache_name(image["id"])) is None else 0 for image in params["images"]]
+        return StatusWriter(self.settings.instances_path, self.uid, progress["run_id"],
+                            expected, progress["heartbeat_timeout"])
 
     def _sources(self):
         site = self.params["site"]

@@ -60,6 +60,25 @@ def open_dir(name, dir_fd, uid, create, where, mode=0o755):
     return fd
 
 
+def open_instances_dir(instances_path, name, uid, create, mode=0o700):
+    """Folder `name` of ours right under `instances_path`, opened by descriptor (open_dir);
+    made when `create`, None when missing otherwise."""
+    try:
+        instances_fd = os.open(instances_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
+    except FileNotFoundError:
+        if create:
+            raise CacheError("the instances dir %s does not exist" % instances_path) from None
+        return None
+    except OSError as err:
+        raise CacheError("cannot open the instances dir %s: %s"
+                         % (instances_path, err.strerror)) from None
+    try:
+        return open_dir(name, instances_fd, uid, create, os.path.join(instances_path, name),
+                        mode=mode)
+    finally:
+        os.close(instances_fd)
+
+
 class CacheDir:
     """Nova's cache dir and lock dir on this host, held open by descriptor.
 
@@ -135,10 +154,12 @@ class CacheDir:
                                      os.path.join(self.instances_path, LOCK_DIR_NAME))
         return self._lock_fd
 
-    def lock(self, name, timeout):
-        """Nova's lock for base file `name`, waited for up to `timeout` seconds."""
+    def lock(self, name, timeout, on_wait=None):
+        """Nova's lock for base file `name`, waited for up to `timeout` seconds; `on_wait()` is
+        called between tries (it may raise to stop waiting)."""
         return NovaLock(self.lock_dir_fd(), NOVA_LOCK_PREFIX + name, timeout,
-                        os.path.join(self.instances_path, LOCK_DIR_NAME, NOVA_LOCK_PREFIX + name))
+                        os.path.join(self.instances_path, LOCK_DIR_NAME, NOVA_LOCK_PREFIX + name),
+                        on_wait=on_wait)
 
     def lstat(self, entry):
         """lstat of an entry of the cache dir, or None when there is none."""

@@ -73,6 +73,18 @@ def _describe_entry(name, dir_fd, err):
     return describe_error(err)
 
 
+def read_bounded(fd, limit):
+    """What descriptor `fd` holds from where it stands, or None when that is over `limit` bytes."""
+    chunks, size = [], 0
+    while size <= limit:
+        chunk = os.read(fd, limit + 1 - size)
+        if not chunk:
+            return b"".join(chunks)
+        chunks.append(chunk)
+        size += len(chunk)
+    return None
+
+
 def same_file(info, other):
     return info is not None and (info.st_dev, info.st_ino) == (other.st_dev, other.st_ino)
 

@@ -25,6 +25,8 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_
     SiteSources, Source)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.inspector import (
     ImageFormatError)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_status import (
+    NULL_PROGRESS)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.space_policy import (
     GuardedFile, SpacePolicy)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.common.image_signature import (
@@ -75,7 +77,7 @@ class ImageCacher:
     def __init__(self, settings, qemu_img, convert, cache_dir, mode, lock_timeout,
                  download_options, image_endpoint=None, auth_token=None, check_mode=False,
                  download_missing=True, evictor=None, space=None, allow_unverified=False,
-                 signatures=None, sources=None, staging=None):
+                 signatures=None, sources=None, staging=None, progress=None):
         self.settings = settings
         self.qemu_img = qemu_img
         self.convert = convert
@@ -96,11 +98,16 @@ class ImageCacher:
         # of the bytes Glance sent, for them (site_staging.Staging); None outside a site.
         self.sources = sources or SiteSources()
         self.staging = staging
+        # The run's live status (progress_status.StatusWriter), told what happens as it happens.
+        self.progress = progress or NULL_PROGRESS
+        self._index = 0
         self.layout = layout_for(settings)
 
     def cache(self, image):
         """Cache one image of the plan; return its record (never raises for image problems)."""
         started = time.monotonic()
+        self._index += 1
+        self.progress.begin(self._index, image["id"])
         name = cache_files.cache_name(image["id"])
         record = {"id": image["id"], "name": image.get("name"), "action": None,
                   "path": self.cache_dir.file_path(name), "format": None,
@@ -111,6 +118,8 @@ class ImageCacher:
         label = "image %s%s" % (printable(image["id"]),
                                 " (%s)" % printable(image["name"]) if image.get("name") else "")
         try:
+            # A run the controller stopped following fails each image left, at once.
+            self.progress.check()
             self._cache(image, name, record)
         except SignatureError as err:
             record.update(action=FAILED, msg="%s: refused, as this host's Nova verifies image "
@@ -144,7 +153,8 @@ class ImageCacher:
                 record["evicted"] = self.evictor.preview(name, image.get("size") or 0)
                 record["msg"] += _evicted_message(record["evicted"], "would evict")
             return
-        with self.cache_dir.lock(name, self.lock_timeout):
+        self.progress.phase("lock")
+        with self.cache_dir.lock(name, self.lock_timeout, on_wait=self.progress.check):
             # Ours, and held by nobody now that we hold the image's lock: left by a killed run.
             self.cache_dir.clean_stale_temps(only=name)
             if self.cache_dir.lstat(name) is not None:
@@ -158,6 +168,7 @@ class ImageCacher:
     def _refresh(self, image, name, record):
         """Trust a present base file only when Nova would accept it, then refresh its mtime."""
         path = record["path"]
+        self.progress.phase("refresh")
         fd = self.cache_dir.open_regular(name)
         if fd is None:
             raise cache_files.CacheError("%s vanished while it was checked; run again" % path)
@@ -207,6 +218,7 @@ class ImageCacher:
         temps = []
         try:
             temps.append(cache_dir.create_temp(name, "download"))
+            self.progress.phase("download")
             with GuardedFile(temps[0][1], space.guard(cache_dir, "the download")) as handle:
                 fetched = self._fetch(image, handle, verifier, record)
             if verifier:
@@ -216,6 +228,7 @@ class ImageCacher:
                 self.staging.stage(image["id"], temps[0][1])
                 record["staged"] = True
             source = cache_files.fd_path(temps[0][1])
+            self.progress.phase("inspect")
             info = inspect_image(source, image["disk_format"], self.qemu_img,
                                  self.settings.vmdk_allowed_types)
             if self.convert and info["format"] != "raw":
@@ -224,12 +237,14 @@ class ImageCacher:
                     cache_dir.path, "its raw conversion (%s of virtual size)"
                     % format_bytes(info["virtual_size"] or 0), space.reserve)
                 temps.append(cache_dir.create_temp(name, "convert"))
+                self.progress.phase("convert")
                 info = convert_to_raw(
                     source, cache_files.fd_path(temps[1][1]), info, self.qemu_img,
                     "none" if cache_dir.supports_direct_io(name) else "writeback",
                     space.guard(cache_dir, "the raw conversion"))
                 cache_dir.discard(*temps.pop(0))
             entry, fd = temps[-1]
+            self.progress.phase("install")
             if self.evictor:
                 record["evicted"] = self.evictor.make_room(name, disk_usage(os.fstat(fd)))
             cache_dir.install(entry, fd, name, self.mode)
@@ -259,12 +274,14 @@ class ImageCacher:
                         self.download_options)
         sources = self.sources.for_image(image, glance)
         for source in sources:
+            self.progress.source(source.label)
             try:
                 fetched = download(
                     source.url, handle, headers=source.headers, size=image.get("size"),
                     hash_algo=image.get("os_hash_algo"), hash_value=image.get("os_hash_value"),
                     checksum=image.get("checksum"),
-                    signature_hash=verifier.new_hash() if verifier else None, **source.options)
+                    signature_hash=verifier.new_hash() if verifier else None,
+                    on_progress=self.progress.on_progress, **source.options)
             except DownloadError as err:
                 record["source_failures"].append("%s: %s" % (source.label, err))
                 if source is sources[-1]:

@@ -43,7 +43,7 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
              checksum=None, timeout=60, retries=3, rate_limit=None, validate_certs=True,
              ca_cert=None, client_cert=None, client_key=None, chunk_size=DEFAULT_CHUNK_SIZE,
              min_rate=DEFAULT_MIN_RATE, min_rate_time=DEFAULT_MIN_RATE_TIME, signature_hash=None,
-             tls_pin=None):
+             tls_pin=None, on_progress=None):
     """Stream ``url`` into ``fileobj`` and verify it; return what was done.
 
     ``fileobj`` is a binary file open for writing (a new, empty one is best); its content is
@@ -56,6 +56,8 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
     ``None`` or 0 turns that check off. ``signature_hash``, a hashlib object, is fed the same
     data in a thread of its own (an image signature's hash). ``tls_pin`` is a site peer's
     certificate fingerprint (peer_tls): an https:// URL must show that certificate.
+    ``on_progress(offset)`` is called with the bytes in the file after each chunk and after a
+    restart (0); an exception it raises ends the download and reaches the caller as it is.
 
     Returns a dict: ``size`` (bytes in the file), ``bytes_transferred`` (received in all
     attempts, discarded restarts included), ``bytes_resumed`` (not fetched again thanks to
@@ -90,7 +92,7 @@ def download(url, fileobj, headers=None, size=None, hash_algo=None, hash_value=N
         fileobj.truncate()
     hashers = [h for h in (hasher, signature_hash) if h is not None]
     transfer = Transfer(target, size, Pipeline(fileobj, hashers, chunk_size), read_size,
-                        limiter, guard)
+                        limiter, guard, on_progress)
     try:
         transfer.run(retries)
         transfer.pipeline.drain()

@@ -33,6 +33,9 @@ class HostModule:
     module_kwargs = {}
     # What ends the module with its message as fail_json, raised by the set-up or by run().
     errors = (PrecacheError, ValueError)
+    # Whether nova.conf's notes become this module's warnings (a module that returns another's
+    # result, which has them already, turns it off).
+    warn_settings_notes = True
 
     def __init__(self):
         self.module = AnsibleModule(argument_spec=dict(NOVA_HOST_ARGUMENT_SPEC,
@@ -55,7 +58,8 @@ class HostModule:
             outcome = self.run()
         except self.errors as err:
             self.module.fail_json(msg=str(err))
-        self.warn(*self.settings.notes)
+        if self.warn_settings_notes:
+            self.warn(*self.settings.notes)
         self.finish(outcome)
 
     def run(self):

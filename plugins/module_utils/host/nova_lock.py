@@ -23,14 +23,17 @@ class NovaLock:
     The lock file is opened without following a link and created, when missing, by the calling
     user (Nova's). Once the lock is held, the name must still be that file: Nova's cache manager
     removes a lock file after the base file, and a lock on the removed inode guards nothing.
+    `on_wait()`, when given, is called before each pause while the lock is held by another
+    process; whatever it raises ends the wait (a run the controller stopped following).
     """
 
-    def __init__(self, dir_fd, entry, timeout, path, poll_interval=0.1):
+    def __init__(self, dir_fd, entry, timeout, path, poll_interval=0.1, on_wait=None):
         self.dir_fd = dir_fd
         self.entry = entry
         self.timeout = timeout
         self.path = path
         self.poll_interval = poll_interval
+        self.on_wait = on_wait
         self._fd = None
 
     def _open(self):
@@ -75,6 +78,12 @@ class NovaLock:
                     "Nova's lock %s is held by another process (nova-compute booting from or "
                     "removing this image?) for more than %ss; try again later or raise "
                     "lock_timeout" % (self.path, self.timeout))
+            if self.on_wait is not None:
+                try:
+                    self.on_wait()
+                except BaseException:
+                    os.close(fd)
+                    raise
             time.sleep(self.poll_interval)
 
     def __exit__(self, *exc):

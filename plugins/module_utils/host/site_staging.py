@@ -21,7 +21,7 @@ import stat
 import time
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
-    open_dir)
+    open_dir, open_instances_dir)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
     FILE_FLAGS, CacheError, describe_error, fd_path)
 
@@ -32,10 +32,10 @@ _RUN_ID = re.compile(r"[0-9a-f]{16,64}")
 _IMAGE_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
 
 
-def check_run_id(run_id):
-    """The run id, or CacheError: 16 to 64 lowercase hex digits (a folder name of ours)."""
+def check_run_id(run_id, what="the site run id"):
+    """The run id, or CacheError: 16 to 64 lowercase hex digits (a file or folder name of ours)."""
     if not isinstance(run_id, str) or not _RUN_ID.fullmatch(run_id):
-        raise CacheError("the site run id must be 16 to 64 lowercase hex digits")
+        raise CacheError("%s must be 16 to 64 lowercase hex digits" % what)
     return run_id
 
 
@@ -163,20 +163,7 @@ def clean_stale_staging(instances_path, uid, now=None, max_age=STALE_STAGING_AGE
 
 def _open_root(instances_path, uid, create):
     """`<instances_path>/.precache-staging`, opened (made when `create`); None when missing."""
-    try:
-        instances_fd = os.open(instances_path, os.O_RDONLY | os.O_DIRECTORY | os.O_CLOEXEC)
-    except FileNotFoundError:
-        if create:
-            raise CacheError("the instances dir %s does not exist" % instances_path) from None
-        return None
-    except OSError as err:
-        raise CacheError("cannot open the instances dir %s: %s"
-                         % (instances_path, err.strerror)) from None
-    try:
-        return open_dir(STAGING_DIR_NAME, instances_fd, uid, create,
-                        os.path.join(instances_path, STAGING_DIR_NAME), mode=0o700)
-    finally:
-        os.close(instances_fd)
+    return open_instances_dir(instances_path, STAGING_DIR_NAME, uid, create)
 
 
 def _remove_stale(root_fd, root, uid, now, max_age):

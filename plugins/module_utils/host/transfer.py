@@ -33,7 +33,7 @@ _SSL_TRANSIENT = (ssl.SSLEOFError, ssl.SSLZeroReturnError, ssl.SSLSyscallError)
 class Transfer:
     """One download across attempts: where it stands, and how each attempt moves it on."""
 
-    def __init__(self, target, size, pipeline, read_size, limiter, guard):
+    def __init__(self, target, size, pipeline, read_size, limiter, guard, on_progress=None):
         self.target = target
         self.size = size
         self.total = size
@@ -45,6 +45,8 @@ class Transfer:
         self.transferred = 0
         self.resumed = 0
         self.attempts = 0
+        # Told the offset after each chunk and restart; what it raises ends the transfer.
+        self.on_progress = on_progress
 
     def run(self, retries):
         failures = 0
@@ -96,6 +98,10 @@ class Transfer:
             # The guard shut the socket down, which breaks a read in many ways: the slowness
             # is the cause.
             self._raise_if_too_slow()
+            raise
+        except BaseException:
+            # on_progress's own error (a cancelled run): the watchdog must not outlive it.
+            self.guard.stop()
             raise
         # Even a body that seemed to end: the shut socket looks like the end of its data.
         self._raise_if_too_slow()
@@ -190,6 +196,8 @@ class Transfer:
         self.pipeline.restart()
         self.offset = 0
         self.total = self.size
+        if self.on_progress is not None:
+            self.on_progress(0)
 
     def _read_body(self, response):
         read = _packet_reader(response)
@@ -226,6 +234,8 @@ class Transfer:
         if self.total is not None and self.offset > self.total:
             raise DownloadError("size mismatch: expected %s, the server sent more; the "
                                 "download was discarded" % format_bytes(self.total))
+        if self.on_progress is not None:
+            self.on_progress(self.offset)
 
 
 def _packet_reader(response):

@@ -137,3 +137,50 @@ def test_other_hosts_have_no_glance_store(tmp_path, served):
     cache_dir.mkdir(parents=True)
     result = run({"images": [served], "cache_dir": str(cache_dir)}, check_mode=True).result
     assert result["glance_store"] is None and "store" not in result["images"][0]
+
+
+RUN_ID = "feedfacefeedface"
+
+
+def test_progress_is_written_while_it_runs_and_killed_runs_files_are_removed(
+        tmp_path, served, monkeypatch):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    folder = tmp_path / "instances" / ".precache-progress"
+    folder.mkdir(mode=0o700)
+    (folder / "0123456789abcdef.json").write_text("{}")
+    os.utime(folder / "0123456789abcdef.json", (1, 1))
+    written = []
+
+    class Recording(cache_image.StatusWriter):
+        def _write(self, status):
+            written.append(status)
+            super()._write(status)
+    monkeypatch.setattr(cache_image, "StatusWriter", Recording)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir),
+                   "progress": {"run_id": RUN_ID, "heartbeat_timeout": 60}})
+    assert not outcome.failed, outcome.result["msg"]
+    assert outcome.result["stale_temps_removed"] == [".precache-progress/0123456789abcdef.json"]
+    assert written and written[0]["total"] == served["size"] and written[0]["images"] == 1
+    assert os.listdir(folder) == []
+
+
+def test_check_mode_writes_no_progress(tmp_path, served):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir),
+                   "progress": {"run_id": RUN_ID}}, check_mode=True)
+    assert not outcome.failed, outcome.result["msg"]
+    assert not (tmp_path / "instances" / ".precache-progress").exists()
+
+
+@pytest.mark.parametrize("progress, message", [
+    ({"run_id": "not-hex"}, "progress.run_id must be 16 to 64 lowercase hex digits"),
+    ({"run_id": RUN_ID, "heartbeat_timeout": -1}, "progress.heartbeat_timeout must be 0"),
+])
+def test_bad_progress_options_fail_before_anything(tmp_path, served, progress, message):
+    cache_dir = tmp_path / "instances" / "_base"
+    cache_dir.mkdir(parents=True)
+    outcome = run({"images": [served], "cache_dir": str(cache_dir), "progress": progress})
+    assert outcome.failed and message in outcome.result["msg"]
+    assert os.listdir(cache_dir) == []

@@ -16,11 +16,15 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.common impo
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import CacheDir
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
     cache_name)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_status import (
+    Cancelled, NullProgress)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.settings import (
     load_settings)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signature_check import (
     SignatureCheck)
 
+from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.host.cache_dir_doubles import (
+    hold_lock)
 from ansible_collections.openstack_ops.precache.tests.unit.plugins.module_utils.key_manager_doubles import (
     store_certificate)
 
@@ -410,3 +414,86 @@ def test_a_host_without_cryptography_refuses_signed_images(host, glance, qemu, p
     assert ("cannot import cryptography, which checking a signature needs (No module named "
             "'cryptography'): install python3-cryptography for the interpreter Ansible uses on "
             "this host") in record["msg"]
+
+
+class _Recorder(NullProgress):
+    """The progress hooks, recorded; cancels the run once `cancel_at` bytes arrived."""
+
+    def __init__(self, cancel_at=None, checks_allowed=None):
+        self.calls = []
+        self.offsets = []
+        self.cancel_at = cancel_at
+        self.cancelled = False
+        self.checks_allowed = checks_allowed
+
+    def begin(self, index, image_id):
+        self.calls.append(("begin", index, image_id))
+
+    def phase(self, name):
+        self.calls.append(("phase", name))
+
+    def source(self, label):
+        self.calls.append(("source", label))
+
+    def on_progress(self, offset):
+        self.offsets.append(offset)
+        if self.cancel_at is not None and offset >= self.cancel_at:
+            self.cancelled = True
+        self.check()
+
+    def check(self):
+        self.calls.append(("check",))
+        if self.checks_allowed is not None:
+            self.checks_allowed -= 1
+            self.cancelled = self.cancelled or self.checks_allowed < 0
+        if self.cancelled:
+            raise Cancelled("the controller stopped following this run")
+
+
+def test_the_progress_hooks_hear_each_step_and_every_chunk(host, glance, qemu):
+    image, _raw = publish(glance, "qcow2")
+    recorder = _Recorder()
+    worker = cacher(host, qemu, progress=recorder)
+    assert worker.cache(image)["action"] == "downloaded"
+    assert worker.cache(image)["action"] == "refreshed"
+    recorder.calls = [call for call in recorder.calls if call != ("check",)]
+    assert recorder.calls == [
+        ("begin", 1, IMAGE_ID), ("phase", "lock"), ("phase", "download"), ("source", "glance"),
+        ("phase", "inspect"), ("phase", "convert"), ("phase", "install"),
+        ("begin", 2, IMAGE_ID), ("phase", "lock"), ("phase", "refresh")]
+    assert recorder.offsets == sorted(recorder.offsets) and len(recorder.offsets) > 1
+    assert recorder.offsets[-1] == image["size"]
+
+
+def test_a_cancelled_run_discards_the_download_and_fails_the_next_images_at_once(
+        host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    recorder = _Recorder(cancel_at=1)
+    worker = cacher(host, qemu, progress=recorder)
+    first = worker.cache(image)
+    assert first["action"] == "failed"
+    assert first["msg"] == "image %s (image): the controller stopped following this run" % IMAGE_ID
+    assert our_files(host) == []
+    requests = len(recorder.offsets)
+    second = worker.cache(dict(image, id="0c7e9d0e-5a55-4a7c-8f4e-2b3c1d9e8f70"))
+    assert second["action"] == "failed" and "stopped following" in second["msg"]
+    assert len(recorder.offsets) == requests and ("phase", "lock") not in recorder.calls[-1:]
+    assert our_files(host) == []
+
+
+def test_a_run_cancelled_while_waiting_for_novas_lock_stops_waiting(host, glance, qemu):
+    image, _raw = publish(glance, "raw")
+    locks = os.path.join(host[0], "instances", "locks")
+    os.mkdir(locks)
+    holder = hold_lock(os.path.join(locks, "nova-" + cache_name(IMAGE_ID)), 30)
+    try:
+        # The check before the image passes; the first one while waiting cancels.
+        worker = cacher(host, qemu, progress=_Recorder(checks_allowed=1))
+        worker.lock_timeout = 20
+        started = time.monotonic()
+        record = worker.cache(image)
+    finally:
+        holder.kill()
+        holder.wait()
+    assert record["action"] == "failed" and "stopped following" in record["msg"]
+    assert time.monotonic() - started < 5

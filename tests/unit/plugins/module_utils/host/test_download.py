@@ -899,3 +899,33 @@ def test_tls_files_that_cannot_be_loaded(tmp_path):
     with pytest.raises(DownloadError, match=r"^cannot load the TLS files \(ca_cert '%s'"
                                             % re.escape(missing)):
         _get("https://127.0.0.1:9/x", tmp_path / "image", ca_cert=missing)
+
+
+# ---- progress
+
+def test_on_progress_hears_each_chunk_and_a_restart(server, tmp_path):
+    server.plans = [{"short_at": 1000000}, {"ignore_range": True}]
+    offsets = []
+    _get(server.url, tmp_path / "image", size=len(BODY), on_progress=offsets.append)
+    restart = offsets.index(0)
+    assert offsets[:restart] == sorted(offsets[:restart]) and offsets[restart - 1] == 1000000
+    assert offsets[restart + 1:] == sorted(offsets[restart + 1:])
+    assert offsets[-1] == len(BODY) and len(offsets) > len(BODY) // CHUNK
+
+
+class _Cancel(Exception):
+    pass
+
+
+def test_what_on_progress_raises_ends_the_download_as_it_is(server, tmp_path):
+    def cancel(offset):
+        if offset > CHUNK:
+            raise _Cancel(offset)
+    before = threading.active_count()
+    with pytest.raises(_Cancel):
+        _get(server.url, tmp_path / "image", size=len(BODY), min_rate="1K", on_progress=cancel)
+    assert len(server.requests) == 1, "a cancelled download was retried"
+    deadline = time.monotonic() + 5
+    while threading.active_count() > before and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert threading.active_count() == before, "the download left a thread running"

@@ -72,3 +72,38 @@ def test_a_planted_lock_fifo_neither_blocks_nor_locks(cache_dir, layout):
     with pytest.raises(cache_files.CacheError, match="not a regular file"):
         with cache_dir.lock(IMAGE_SHA1, 1):
             pytest.fail("locked a FIFO")
+
+
+class _Stop(Exception):
+    pass
+
+
+def _open_fds():
+    return len(os.listdir("/proc/self/fd"))
+
+
+def test_on_wait_is_called_while_waiting_and_what_it_raises_ends_the_wait(cache_dir, layout):
+    path = layout[2] / ("nova-" + IMAGE_SHA1)
+    holder = hold_lock(path, 30)
+    calls = []
+
+    def on_wait():
+        calls.append(1)
+        if len(calls) == 3:
+            raise _Stop()
+    try:
+        cache_dir.lock_dir_fd()
+        before = _open_fds()
+        with pytest.raises(_Stop):
+            with cache_dir.lock(IMAGE_SHA1, 30, on_wait=on_wait):
+                pytest.fail("took a lock another process holds")
+        assert len(calls) == 3
+        assert _open_fds() == before, "the lock file's descriptor was left open"
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_on_wait_is_not_called_for_a_free_lock(cache_dir):
+    with cache_dir.lock(IMAGE_SHA1, 1, on_wait=lambda: pytest.fail("waited for a free lock")):
+        pass
