@@ -485,8 +485,10 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.signat
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import space_policy
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.image_sources import (
     SiteSources)
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_read import (
+    clean_stale_progress)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_status import (
-    NULL_PROGRESS, PROGRESS_DIR_NAME, StatusWriter, clean_stale_progress)
+    NULL_PROGRESS, PROGRESS_DIR_NAME, StatusWriter)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
     STAGING_DIR_NAME, Staging, check_run_id, clean_stale_staging)
 

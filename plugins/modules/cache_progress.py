@@ -161,7 +161,7 @@ from ansible_collections.openstack_ops.precache.plugins.module_utils.host.async_
     job_id, job_result, read_job)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.host_module import (
     HostModule)
-from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_status import (
+from ansible_collections.openstack_ops.precache.plugins.module_utils.host.progress_read import (
     read_status)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
     check_run_id)

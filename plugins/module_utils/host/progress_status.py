@@ -9,53 +9,40 @@ a read has touched it, a run with a heartbeat timeout stops when no read comes f
 controller that died or gave up must not leave a host downloading for hours.
 
 The folder belongs to Nova's user, like the cache dir, so everything in it may have been planted:
-it is opened by descriptor (cache_dir.open_dir), nothing is followed through a link or blocks on
-a FIFO, reads are bounded, and a status read back is checked field by field before it leaves the
-host (read_status).
+it is opened by descriptor (cache_dir.open_dir), and nothing is followed through a link or blocks
+on a FIFO. progress_read reads a status back, checked field by field before it leaves the host.
 """
 
 import collections
 import json
-import math
 import os
-import re
 import secrets
-import stat
 import threading
 import time
 
-from ansible_collections.openstack_ops.precache.plugins.module_utils.common.printable import (
-    printable)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_dir import (
     open_instances_dir)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.cache_files import (
-    FILE_FLAGS, CacheError, describe_error, read_bounded)
+    FILE_FLAGS, CacheError, describe_error)
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host.site_staging import (
-    check_image_id, check_run_id)
+    check_run_id)
 
 PROGRESS_DIR_NAME = ".precache-progress"
 VERSION = 1
 PHASES = ("starting", "lock", "download", "inspect", "convert", "install", "refresh", "done")
-# A status the writer has not rewritten for this long is a killed run's (it rewrites every 5 s).
-STALE_PROGRESS_AGE = 300
-MAX_STATUS_SIZE = 64 * 1024
-_MAX_TEXT = 256
-_MAX_INT = 2 ** 63 - 1
 _RATE_WINDOW = 5.0
-_FILE_RE = re.compile(r"([0-9a-f]{16,64})\.(json|seen)")
-_TEMP_RE = re.compile(r"[0-9a-f]{16,64}\.[0-9a-f]{8}\.tmp")
-_INTS = ("pid", "image_index", "images", "bytes", "total", "bytes_glance", "bytes_peers", "rate")
+INTS = ("pid", "image_index", "images", "bytes", "total", "bytes_glance", "bytes_peers", "rate")
 
 
 class Cancelled(CacheError):
     """The controller stopped following the run (no heartbeat for heartbeat_timeout seconds)."""
 
 
-def _status_name(run_id):
+def status_name(run_id):
     return run_id + ".json"
 
 
-def _seen_name(run_id):
+def seen_name(run_id):
     return run_id + ".seen"
 
 
@@ -210,9 +197,9 @@ class StatusWriter(NullProgress):
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
             # No fsync: a live status that a crash loses is worth nothing anyway.
-            os.rename(temp, _status_name(self.run_id), src_dir_fd=self.fd, dst_dir_fd=self.fd)
+            os.rename(temp, status_name(self.run_id), src_dir_fd=self.fd, dst_dir_fd=self.fd)
         except BaseException:
-            _unlink(temp, self.fd)
+            unlink_entry(temp, self.fd)
             raise
 
     def _check_heartbeat(self, now):
@@ -246,9 +233,9 @@ class StatusWriter(NullProgress):
 
     def open(self):
         """Make the heartbeat file and write the first status (the thread writes the others)."""
-        seen = _seen_name(self.run_id)
+        seen = seen_name(self.run_id)
         try:
-            _unlink(seen, self.fd)
+            unlink_entry(seen, self.fd)
             self._seen_fd = os.open(seen, os.O_WRONLY | os.O_CREAT | os.O_EXCL | FILE_FLAGS,
                                     0o600, dir_fd=self.fd)
         except OSError as err:
@@ -272,9 +259,9 @@ class StatusWriter(NullProgress):
             self._thread = None
         if self.fd is None:
             return
-        for name in (_status_name(self.run_id), _seen_name(self.run_id)):
+        for name in (status_name(self.run_id), seen_name(self.run_id)):
             try:
-                _unlink(name, self.fd)
+                unlink_entry(name, self.fd)
             except OSError:
                 pass  # a folder planted in its place is left, as anything not ours
         for fd in (self._seen_fd, self.fd):
@@ -283,131 +270,8 @@ class StatusWriter(NullProgress):
         self._seen_fd = self.fd = None
 
 
-def _unlink(name, dir_fd):
+def unlink_entry(name, dir_fd):
     try:
         os.unlink(name, dir_fd=dir_fd)
     except FileNotFoundError:
         pass
-
-
-def read_status(instances_path, uid, run_id, touch=True, now=None):
-    """The run's status, checked, with its `age` in seconds; None when there is none (not
-    started yet, finished, or nothing usable). `touch` beats the run's heartbeat."""
-    check_run_id(run_id, "run_id")
-    root = open_instances_dir(instances_path, PROGRESS_DIR_NAME, uid, False)
-    if root is None:
-        return None
-    try:
-        if touch:
-            _touch(_seen_name(run_id), root)
-        data = _read_bounded(_status_name(run_id), root)
-    finally:
-        os.close(root)
-    if data is None:
-        return None
-    try:
-        status = sanitize(json.loads(data.decode("utf-8")))
-    except ValueError:
-        return None
-    now = time.time() if now is None else now
-    status["age"] = round(max(0.0, now - status["updated"]), 1)
-    return status
-
-
-def _touch(name, dir_fd):
-    # No O_CREAT: only the writer makes the file, and a missing one is a run not started.
-    try:
-        fd = os.open(name, os.O_WRONLY | FILE_FLAGS, dir_fd=dir_fd)
-    except OSError:
-        return
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.utime(fd)
-    finally:
-        os.close(fd)
-
-
-def _read_bounded(name, dir_fd):
-    """The content of regular file `name`, or None when missing, not regular or too big."""
-    try:
-        fd = os.open(name, os.O_RDONLY | FILE_FLAGS, dir_fd=dir_fd)
-    except OSError:
-        return None
-    try:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
-            return None
-        return read_bounded(fd, MAX_STATUS_SIZE)
-    finally:
-        os.close(fd)
-
-
-def sanitize(status):
-    """A status read back, field by field; ValueError for anything the writer would not write."""
-    if not isinstance(status, dict) or set(status) != set(_INTS) | {
-            "version", "started", "updated", "phase", "image", "source"}:
-        raise ValueError("not a status")
-    if status["version"] != VERSION or isinstance(status["version"], bool):
-        raise ValueError("not version %d" % VERSION)
-    clean = {"version": VERSION}
-    for key in _INTS:
-        value = status[key]
-        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= _MAX_INT:
-            raise ValueError("bad %s" % key)
-        clean[key] = value
-    for key in ("started", "updated"):
-        value = status[key]
-        if isinstance(value, bool) or not isinstance(value, (int, float)) \
-                or not math.isfinite(value) or value < 0:
-            raise ValueError("bad %s" % key)
-        clean[key] = float(value)
-    if status["phase"] not in PHASES:
-        raise ValueError("bad phase")
-    clean["phase"] = status["phase"]
-    image = status["image"]
-    if image is not None:
-        try:
-            check_image_id(image)
-        except CacheError:
-            raise ValueError("bad image") from None
-    clean["image"] = image
-    source = status["source"]
-    if source is not None and (not isinstance(source, str) or len(source) > _MAX_TEXT
-                               or not (source == "glance" or source.startswith("peer "))):
-        raise ValueError("bad source")
-    clean["source"] = None if source is None else printable(source)
-    return clean
-
-
-def clean_stale_progress(instances_path, uid, now=None, max_age=STALE_PROGRESS_AGE):
-    """Remove the files of runs whose writer is gone, and stale temporaries; their names.
-
-    A run's status is rewritten every few seconds while it lives; one older than `max_age`
-    (or, without a status, a heartbeat file that old) is a killed run's.
-    """
-    root = open_instances_dir(instances_path, PROGRESS_DIR_NAME, uid, False)
-    if root is None:
-        return []
-    now = time.time() if now is None else now
-    try:
-        files = {}
-        for entry in os.listdir(root):
-            try:
-                info = os.stat(entry, dir_fd=root, follow_symlinks=False)
-            except FileNotFoundError:
-                continue
-            if stat.S_ISREG(info.st_mode):
-                files[entry] = info.st_mtime
-        removed = []
-        for entry, mtime in sorted(files.items()):
-            match = _FILE_RE.fullmatch(entry)
-            if match:
-                status = _status_name(match.group(1))
-                stale = now - files.get(status, mtime) >= max_age
-            else:
-                stale = bool(_TEMP_RE.fullmatch(entry)) and now - mtime >= max_age
-            if stale:
-                _unlink(entry, root)
-                removed.append(entry)
-        return removed
-    finally:
-        os.close(root)

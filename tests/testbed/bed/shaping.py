@@ -76,7 +76,8 @@ def main(argv):
         Shaper(glance_port(), argv[1]).add()
     elif argv == ["remove"]:
         shaper = Shaper(None, None)
-        shaper.added = True
+        # Only a shaping of ours: lo has no root qdisc of its own.
+        shaper.added = "htb 1: root" in _tc("qdisc", "show", "dev", shaper.dev)
         shaper.remove()
     else:
         raise SystemExit(__doc__)

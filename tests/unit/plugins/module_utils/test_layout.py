@@ -8,7 +8,7 @@ import pytest
 PLUGINS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..",
                        "plugins")
 PREFIX = "ansible_collections.openstack_ops.precache.plugins.module_utils."
-HOST_MODULES = ("cache_image.py", "image_cache_info.py", "image_serve.py")
+HOST_MODULES = ("cache_image.py", "cache_progress.py", "image_cache_info.py", "image_serve.py")
 # Optional libraries a side may import, guarded (inside try ... except ImportError).
 GUARDED = {"common": {"cryptography"}, "host": {"cryptography"}}
 

@@ -379,8 +379,11 @@ def s10_runner(work):
         with open(path) as handle:
             events.append(json.load(handle))
     events.sort(key=lambda event: event["counter"])
+    # cache_image's own results: those of the poll that found its job done (the job's start is
+    # cache_image's task, and returns no images).
     cached = [event for event in events if event["event"] == "runner_on_ok"
-              and event["event_data"].get("resolved_action") == "openstack_ops.precache.cache_image"]
+              and event["event_data"].get("resolved_action") == "openstack_ops.precache.cache_progress"
+              and "images_cached" in event["event_data"]["res"]]
     assert sorted(e["event_data"]["host"] for e in cached) == HOSTS, cached
     for event in cached:
         result = event["event_data"]["res"]

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from ansible_collections.openstack_ops.precache.plugins.module_utils.host import (
-    progress_status as progress)
+    progress_read as reader, progress_status as progress)
 
 RUN_ID = "0123456789abcdef0123456789abcdef"
 IMAGE_1 = "6f0b3e26-1d4f-4a38-9d43-0ad4f36c1c11"
@@ -84,7 +84,7 @@ def plant(instances, content):
 
 
 def read(instances, **kwargs):
-    return progress.read_status(str(instances), os.getuid(), RUN_ID, **kwargs)
+    return reader.read_status(str(instances), os.getuid(), RUN_ID, **kwargs)
 
 
 # ---- the writer
@@ -304,13 +304,13 @@ def test_control_characters_of_a_source_are_escaped(instances):
 
 
 def test_a_huge_status_is_refused(instances):
-    plant(instances, json.dumps(valid_status()) + " " * progress.MAX_STATUS_SIZE)
+    plant(instances, json.dumps(valid_status()) + " " * reader.MAX_STATUS_SIZE)
     assert read(instances) is None
 
 
 def test_a_status_just_under_the_bound_is_read(instances):
     text = json.dumps(valid_status())
-    plant(instances, text + " " * (progress.MAX_STATUS_SIZE - len(text)))
+    plant(instances, text + " " * (reader.MAX_STATUS_SIZE - len(text)))
     assert read(instances) is not None
 
 
@@ -349,7 +349,7 @@ def test_a_planted_progress_folder_link_is_refused(instances, tmp_path):
 
 def test_a_bad_run_id_is_refused(instances):
     with pytest.raises(progress.CacheError, match="run_id must be 16 to 64 lowercase hex"):
-        progress.read_status(str(instances), os.getuid(), "../" + RUN_ID)
+        reader.read_status(str(instances), os.getuid(), "../" + RUN_ID)
 
 
 # ---- stale files
@@ -366,7 +366,7 @@ def test_killed_runs_files_and_old_temporaries_are_removed(instances):
         (base / name).write_text("x")
         os.utime(base / name, (now - age, now - age))
     os.symlink("/etc/passwd", base / ("7" * 16 + ".json"))
-    removed = progress.clean_stale_progress(str(instances), os.getuid(), now=now)
+    removed = reader.clean_stale_progress(str(instances), os.getuid(), now=now)
     assert removed == sorted([old + ".json", old + ".seen", "3" * 16 + ".seen",
                               "5" * 16 + ".0badcafe.tmp"])
     assert sorted(os.listdir(base)) == sorted(
@@ -374,4 +374,4 @@ def test_killed_runs_files_and_old_temporaries_are_removed(instances):
 
 
 def test_no_progress_folder_nothing_to_clean(instances):
-    assert progress.clean_stale_progress(str(instances), os.getuid()) == []
+    assert reader.clean_stale_progress(str(instances), os.getuid()) == []
