@@ -177,10 +177,10 @@ class Batch:
             data["batch"], data["batches"], len(data["working"]), data["hosts"],
             short_bytes(data["bytes"]), short_bytes(data["total"]), percent)
         if data["bytes_peers"]:
-            text += "; %s from Glance, %s on the LAN" % (short_bytes(data["bytes_glance"]),
-                                                        short_bytes(data["bytes_peers"]))
-        text += "), %s/s, ETA %s" % (short_bytes(data["rate"]), "unknown" if data["eta"] is None
-                                     else format_duration(data["eta"]))
+            text += "; %s from Glance, %s on the LAN" % (
+                short_bytes(data["bytes_glance"]), short_bytes(data["bytes_peers"]))
+        eta = "unknown" if data["eta"] is None else format_duration(data["eta"])
+        text += "), %s/s, ETA %s" % (short_bytes(data["rate"]), eta)
         if data["stalled"]:
             text += "; stalled: %s" % printable(", ".join(data["stalled"]))
         if data["slowest"] and data["slowest"] not in data["stalled"]:

@@ -40,7 +40,7 @@ shape 24mbit
 # The arguments of one run of the main job, and the progress callback's settings.
 job_args=(-i "$inventory" -e precache_cloud=precache-admin -e "{\"images\": [\"$image\"]}"
           -e "{\"precache_nova_conf\": [\"{{ testbed_nova_conf }}\", \"$shared/{{ inventory_hostname }}.conf\"]}"
-          --limit compute1,compute2 -e precache_progress_interval=2)
+          --limit "compute1,compute2" -e precache_progress_interval=2)
 play() {
     local name=$1 status=0
     shift

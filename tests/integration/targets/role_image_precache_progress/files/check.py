@@ -37,8 +37,9 @@ def events(path=None):
 
 def jobs_running():
     """The cache_image processes on this machine (the hosts share its process table)."""
+    # pgrep exits 1 when nothing matches.
     out = subprocess.run(["pgrep", "-af", "AnsiballZ_cache_image"], capture_output=True,
-                         text=True).stdout
+                         text=True, check=False).stdout
     return [line for line in out.splitlines() if "pgrep" not in line]
 
 
@@ -61,7 +62,7 @@ def cached(host):
 
 def check_clean():
     # A job's async_wrapper exits a moment after the job's result is written.
-    for _ in range(50):
+    for _attempt in range(50):
         if not jobs_running():
             break
         time.sleep(0.1)
@@ -116,6 +117,7 @@ def p2():
     expect([note for note in notes if note["event_type"] == LIVE] == [], "batch events")
     expect(len(re.findall(r"^host [12]/2 compute\d: 1 cached, 0 failed \(", log, re.M)) == 2,
            "not today's host lines")
+
     def task(name):
         return log.split("TASK [openstack_ops.precache.image_precache : %s" % name)[1].split(
             "TASK [")[0]
