@@ -169,7 +169,7 @@ class TraitReconciler:
             elif uuid in owners:
                 record["error"] = "%s: provider %s is host %s's already; give each host its " \
                     "own provider" % (printable(host["name"]), printable(uuid),
-                                       printable(owners[uuid]))
+                                      printable(owners[uuid]))
             else:
                 owners[uuid] = host["name"]
                 try:

@@ -102,14 +102,15 @@ def test_a_409_reads_again_and_keeps_the_concurrent_trait(placement):
     assert records[0]["error"] is None and records[0]["retries"] == 1
     assert placement.providers[RP_1]["traits"] == set(
         NOVA + ["CUSTOM_RACK_7", "HW_CPU_X86_AVX2", TRAIT_B])
-    traits_reads = [c for c in placement.calls if c == ("GET", "/resource_providers/%s/traits"
-                                                         % RP_1)]
-    assert len(traits_reads) == 2 and len(placement.puts()) == 2
+    read = ("GET", "/resource_providers/%s/traits" % RP_1)
+    assert placement.calls.count(read) == 2 and len(placement.puts()) == 2
 
 
 def test_gives_up_after_the_attempts_with_a_clear_error(placement):
-    bump = lambda: placement.set_traits(RP_1, placement.providers[RP_1]["traits"])  # noqa: E731
-    placement.before_put.extend([bump] * 3)
+    def nova_update():
+        placement.set_traits(RP_1, placement.providers[RP_1]["traits"])
+
+    placement.before_put.extend([nova_update] * 3)
     _r, records = reconcile(placement, [{"name": "compute-1", "images": [IMAGE_B]},
                                         {"name": "compute-2", "images": [IMAGE_B]}], attempts=3)
     assert len(placement.puts("/resource_providers/%s" % RP_1)) == 3
