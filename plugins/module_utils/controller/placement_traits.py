@@ -47,7 +47,7 @@ class PlacementTraitsError(PrecacheError):
 def trait_name(image_id):
     """The trait of a Glance image id: CUSTOM_IMAGE_CACHED_ and the id upper case, '-' -> '_'."""
     if not isinstance(image_id, str) or not _UUID.match(image_id.lower()):
-        raise PlacementTraitsError("%r is not a Glance image id (a UUID such as "
+        raise PlacementTraitsError("'%s' is not a Glance image id (a UUID such as "
                                    "3f052202-598d-40d9-b5c7-68410a51fd66)" % printable(image_id))
     return PREFIX + image_id.upper().replace("-", "_")
 
@@ -244,7 +244,7 @@ def _missing_message(host):
 def check_hosts(hosts, mode):
     """Refuse an unknown mode, a host given twice or an image id that is not one, listing all."""
     if mode not in MODES:
-        raise PlacementTraitsError("mode must be one of %s, not %r" % (
+        raise PlacementTraitsError("mode must be one of %s, not '%s'" % (
             ", ".join(MODES), printable(mode)))
     problems, seen = [], set()
     for host in hosts:

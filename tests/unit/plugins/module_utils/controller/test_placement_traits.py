@@ -178,7 +178,7 @@ def test_bad_input_is_refused_before_any_call(placement):
         reconcile(placement, [{"name": "compute-1", "images": ["cirros\x1b[2J"]},
                               {"name": "compute-1"}])
     assert str(err.value) == (
-        "cannot set image traits: host compute-1: 'cirros\\\\x1b[2J' is not a Glance image id "
+        "cannot set image traits: host compute-1: 'cirros\\x1b[2J' is not a Glance image id "
         "(a UUID such as 3f052202-598d-40d9-b5c7-68410a51fd66); host compute-1 is given twice")
     assert placement.calls == []
 
