@@ -17,8 +17,9 @@ OPTS = [
              "their own multiplier (1.0 each by default): a multiplier of 1.0 to 2.0 prefers a "
              "cached host unless it is much fuller than an uncached one; one above the sum of "
              "the spreading multipliers sends every boot of the image to a cached host while one "
-             "passes the filters. Either way they still spread among the cached hosts. 0.0 disables the weigher and its Placement query. The aggregate metadata "
-             "key image_cached_weight_multiplier overrides it per aggregate (the smallest value "
+             "passes the filters. Either way they still spread among the cached hosts. 0.0 "
+             "disables the weigher and its Placement query. The aggregate metadata key "
+             "image_cached_weight_multiplier overrides it per aggregate (the smallest value "
              "wins for a host in several)."),
     cfg.IntOpt(
         "image_cached_cache_seconds",

@@ -24,8 +24,9 @@ from openstack_ops_precache_weigher import ImageCachedWeigher
 from conftest import TRAIT
 from test_weigher import boot_from_image
 
-HOSTS = [("c1", 4096, 12, True), ("c2", 12288, 4, True), ("u1", 16384, 0, False),
-         ("u2", 8192, 8, False)]
+# name, free RAM (MiB), vCPUs used, cached
+HOSTS = (("c1", 4096, 12, True), ("c2", 12288, 4, True), ("u1", 16384, 0, False),
+         ("u2", 8192, 8, False))
 
 
 def scores(placement, multiplier, flags, hosts=HOSTS):
@@ -34,8 +35,8 @@ def scores(placement, multiplier, flags, hosts=HOSTS):
     states = [fakes.FakeHostState(name, name, {
         "uuid": "rp-" + name, "free_ram_mb": free_ram, "total_usable_ram_mb": 16384,
         "vcpus_total": 16, "vcpus_used": used, "cpu_allocation_ratio": 1.0})
-        for name, free_ram, used, _ in hosts]
-    placement.traits = {"rp-" + name: {TRAIT} for name, _, _, cached in hosts if cached}
+        for name, free_ram, used, _cached in hosts]
+    placement.traits = {"rp-" + name: {TRAIT} for name, _ram, _used, cached in hosts if cached}
     weighers = [ram.RAMWeigher(), cpu.CPUWeigher(), ImageCachedWeigher()]
     weighed = weights.HostWeightHandler().get_weighed_objects(weighers, states, boot_from_image())
     return [(w.obj.host, round(w.weight, 3)) for w in weighed]
@@ -61,6 +62,6 @@ def test_cached_hosts_win_while_spreading_among_them(placement, flags, multiplie
 
 def test_among_otherwise_equal_hosts_any_positive_multiplier_picks_a_cached_one(
         placement, flags):
-    equal = [("a", 8192, 8, False), ("b", 8192, 8, True), ("c", 8192, 8, False)]
+    equal = (("a", 8192, 8, False), ("b", 8192, 8, True), ("c", 8192, 8, False))
     # Each host's RAM and CPU weights are 1.0 (free / largest free): 2.0 for all, plus 0.1.
     assert scores(placement, 0.1, flags, equal)[0] == ("b", 2.1)
