@@ -22,6 +22,14 @@ for version in "${CHECKS_PYTHONS[@]}"; do
         passed+=("$version")
     fi
 done
+# The Nova weigher runs inside nova-scheduler: its tests run on the test bed's Nova.
+echo "== the Nova weigher's units on the test bed's Nova"
+if (cd "$CHECKS_REPO/extensions/nova_weigher" &&
+    checks_run "$CHECKS_VENV/../openstack/bin/python" -m pytest -q -p no:cacheprovider tests); then
+    passed+=("nova_weigher")
+else
+    failed+=("nova_weigher")
+fi
 echo "units: passed on Python ${passed[*]:-(none)}; nothing to run on ${skipped[*]:-(none)}"
 if [ ${#failed[@]} -gt 0 ]; then
     checks_die "unit tests failed on Python ${failed[*]}"
