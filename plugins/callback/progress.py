@@ -162,6 +162,15 @@ from ansible_collections.openstack_ops.precache.plugins.plugin_utils._progress_t
     summary_lines)
 
 
+def result_parts(result):
+    """A task result's (task, resolved action, result dict, host). ansible-core 2.19 added
+    result.task/host/result; older ones only have the _ names."""
+    task = getattr(result, "task", None) or result._task
+    action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+    return (task, action, getattr(result, "result", None) or result._result,
+            getattr(result, "host", None) or result._host)
+
+
 class CallbackModule(CallbackBase):
     CALLBACK_VERSION = 2.0
     CALLBACK_TYPE = "aggregate"
@@ -286,10 +295,7 @@ class CallbackModule(CallbackBase):
             self._emit(self.run.start_hosts(self._play_hosts))
 
     def _task_result(self, result, status):
-        # ansible-core 2.19 added result.task/host/result; older ones only have the _ names.
-        task = getattr(result, "task", None) or result._task
-        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
-        outcome = getattr(result, "result", None) or result._result
+        task, action, outcome, host = result_parts(result)
         counted = counted_action(action)
         if counted == "nova":
             # Nova's own run, one aggregate per result; a loop's come item by item.
@@ -302,7 +308,6 @@ class CallbackModule(CallbackBase):
             return
         if counted != "host":
             return
-        host = getattr(result, "host", None) or result._host
         self._register_play_hosts()
         if host.name not in self.run.host_aggregate:
             self.run.add_hosts([(host.name, self._identity(host))])
@@ -327,12 +332,9 @@ class CallbackModule(CallbackBase):
     def v2_runner_retry(self, result):
         # A poll of an asynchronous cache_image (cache_progress in an until loop) that found
         # the host still working.
-        task = getattr(result, "task", None) or result._task
-        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        _task, action, outcome, host = result_parts(result)
         if not action or "cache_progress" not in action:
             return
-        outcome = getattr(result, "result", None) or result._result
-        host = getattr(result, "host", None) or result._host
         wait = ((outcome.get("invocation") or {}).get("module_args") or {}).get("wait")
         shown = self.run.job_progress(host.name, outcome.get("progress"), wait)
         if shown:
@@ -354,10 +356,9 @@ class CallbackModule(CallbackBase):
 
     def _nova_item(self, result):
         # Only aggregate_precache's loop items: other modules count once per task result.
-        task = getattr(result, "task", None) or result._task
-        action = getattr(task, "_resolved_action", None) or getattr(task, "resolved_action", None)
+        _task, action, outcome, _host = result_parts(result)
         if counted_action(action) == "nova":
-            self._show(self.run.nova_result(getattr(result, "result", None) or result._result))
+            self._show(self.run.nova_result(outcome))
 
     def v2_runner_item_on_ok(self, result):
         self._nova_item(result)
